@@ -1,0 +1,12 @@
+export { DEFAULT_LATENCY, HOP, type HopDelay, type HopKind, LatencyModel } from './latency.js';
+export { RealtimeDriver, type RealtimeOptions } from './pacing.js';
+export { Random } from './random.js';
+export {
+  type EventFn,
+  NS_PER_MS,
+  NS_PER_S,
+  NS_PER_US,
+  Scheduler,
+  type SchedulerOptions,
+  type TimerHandle,
+} from './scheduler.js';
