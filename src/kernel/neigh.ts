@@ -181,7 +181,9 @@ export class NeighTable {
 
   private solicit(e: NeighEntry): void {
     e.probes++;
-    this.sendArp(e.dev, ARP_REQUEST, e.nud === 'PROBE' ? e.mac : null, e.ip, null);
+    // a traced packet waiting for resolution traces its ARP requests too
+    const trace = e.queue !== null && e.queue.length > 0 ? e.queue[0].trace : null;
+    this.sendArp(e.dev, ARP_REQUEST, e.nud === 'PROBE' ? e.mac : null, e.ip, null, trace);
     e.timer = this.ns.host.sched.schedule(RETRANS_TIME, onTimer, this, e);
   }
 
