@@ -51,7 +51,15 @@ import type { Trace } from './trace.js';
 export const IFNAMSIZ = 16;
 
 /** The `rtnl_link_ops` kind `ip -d link` prints ('physical' = a NIC without one). */
-export type DeviceKind = 'loopback' | 'dummy' | 'tun' | 'veth' | 'bridge' | 'physical' | 'openvswitch';
+export type DeviceKind =
+  | 'loopback'
+  | 'dummy'
+  | 'tun'
+  | 'veth'
+  | 'bridge'
+  | 'physical'
+  | 'openvswitch'
+  | 'vxlan';
 
 export type Direction = 'rx' | 'tx';
 export type CaptureFn = (time: number, frame: Uint8Array, dir: Direction, dev: NetDevice) => void;

@@ -18,6 +18,7 @@ import type { NetDevice } from './device.js';
 import { Dummy, ExternalDevice, type ExternalTransmit, Tap, Veth } from './links.js';
 import { Namespace } from './netns.js';
 import { Nic, type UnderlaySegment } from './underlay.js';
+import { VxlanDevice } from './vxlan.js';
 
 export interface DeviceOptions {
   /** Namespace to create the device in (default: root). */
@@ -195,6 +196,34 @@ export class Host {
         onTransmit,
       ),
     );
+  }
+
+  /**
+   * `ip link add NAME type vxlan id VNI local LOCAL [remote R] dstport 4789`: MTU 1450; the outer
+   * packets use the root namespace's stack. Extra flood remotes = `bridge fdb append 00:00:00:00:00:00 dst R`.
+   */
+  addVxlan(
+    name: string,
+    vni: number,
+    local: number,
+    remotes: number[],
+    opts: DeviceOptions & { dstPort?: number } = {},
+  ): VxlanDevice {
+    const ns = this.ns(opts);
+    this.checkFree(ns, name);
+    const dev = new VxlanDevice(
+      this,
+      name,
+      ns,
+      opts.mac ?? this.sched.rng.mac(),
+      vni,
+      local,
+      remotes,
+      this.root,
+      opts.dstPort,
+    );
+    if (opts.mtu) dev.mtu = opts.mtu;
+    return this.register(dev);
   }
 
   /** Finds a device by name in a namespace (root by default). */

@@ -82,6 +82,8 @@ export class Namespace {
   private readonly localAddrs = new Map<number, NetDevice>();
   readonly udp: UdpTable = new Map();
   readonly pingSockets = new Map<number, PingSocket>();
+  /** Per-namespace state of optional subsystems (e.g. the VXLAN UDP port), keyed by subsystem. */
+  readonly extensions = new Map<string, unknown>();
   /** Namespace ids this namespace assigned to others (`link-netnsid`, `ip netns list-id`). */
   private readonly nsids = new Map<Namespace, number>();
 
