@@ -339,6 +339,14 @@ export class Namespace {
     }
   }
 
+  /**
+   * Gratuitous ARP for one of our addresses (`arping -U -I DEV ADDR`, what the L3 agent sends
+   * when a floating IP is added): a broadcast request with sender = target = ADDR.
+   */
+  sendGratuitousArp(dev: NetDevice, addr: number): void {
+    this.neigh.sendArp(dev, 1, null, addr, addr);
+  }
+
   /** Called by the neighbour table when a queued packet's next hop could not be resolved. */
   unreachableFromNeigh(frame: Uint8Array, dev: NetDevice, trace: Trace | null): void {
     if (trace !== null) dev.traceStep(trace, 'neigh', 'resolution FAILED: host unreachable');

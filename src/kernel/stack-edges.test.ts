@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Scheduler } from '../sim/scheduler.js';
+import { ip } from '../wire/ipv4-address.js';
+import { mac } from '../wire/mac.js';
+import { Host } from './host.js';
+import type { NfPacket, NfVerdict } from './nf-hooks.js';
+import type { PingEvent } from './sockets.js';
+
+function lan() {
+  const sched = new Scheduler({ seed: 3 });
+  const host = new Host('h', sched);
+  const a = host.addNamespace('a');
+  const b = host.addNamespace('b');
+  const [va, vb] = host.addVeth('eth0', 'eth0', { netns: a, peerNetns: b });
+  a.addAddress(va, '10.0.0.1/24');
+  b.addAddress(vb, '10.0.0.2/24');
+  va.setUp(true);
+  vb.setUp(true);
+  return { sched, host, a, b, va, vb };
+}
+
+test('device names longer than 15 characters are refused (IFNAMSIZ)', () => {
+  const host = new Host('h', new Scheduler());
+  assert.throws(() => host.addDummy('qvo6f8a1c2d-3e4f'), /not a valid ifname/);
+  assert.equal(host.addDummy('qvo6f8a1c2d-3e4').name.length, 15);
+  assert.throws(() => host.addDummy('qvo6f8a1c2d-3e4'), /File exists/);
+});
+
+test('ifindex is host-wide; every namespace has lo with index 1 and 127.0.0.1/8', () => {
+  const { host, a, b, va, vb } = lan();
+  assert.equal(a.lo.ifindex, 1);
+  assert.equal(b.lo.ifindex, 1);
+  assert.notEqual(va.ifindex, vb.ifindex);
+  assert.deepEqual(
+    a.lo.addresses.map((x) => [x.address, x.prefixLen, x.scope]),
+    [[ip('127.0.0.1'), 8, 'host']],
+  );
+  assert.equal(host.root.lo.ifindex, 1);
+  assert.equal((va as import('./links.js').Veth).linkNetnsId, 0);
+  // moving a device takes it down and drops its addresses, as Linux does
+  va.moveTo(host.root);
+  assert.equal(va.adminUp, false);
+  assert.equal(va.addresses.length, 0);
+  assert.equal(a.routes.routes.length, 0);
+});
+
+test('gratuitous ARP updates an existing neighbour entry but creates none', () => {
+  const { sched, host, a, b, va, vb } = lan();
+  const events: PingEvent[] = [];
+  a.openPing((e) => events.push(e)).send(ip('10.0.0.2'), 1);
+  sched.runFor(1e9);
+  assert.equal(events.length, 1);
+  const entry = a.neigh.get(ip('10.0.0.2'), va)!;
+  assert.equal(entry.mac?.join(), vb.mac.join());
+  vb.setMac(mac('fa:16:3e:aa:bb:cc'));
+  b.sendGratuitousArp(vb, ip('10.0.0.2'));
+  b.addAddress(vb, '10.0.0.3/24');
+  b.sendGratuitousArp(vb, ip('10.0.0.3'));
+  sched.runFor(1e6);
+  assert.equal(a.neigh.get(ip('10.0.0.2'), va)!.mac?.join(), mac('fa:16:3e:aa:bb:cc').join());
+  assert.equal(a.neigh.get(ip('10.0.0.3'), va), undefined);
+  assert.ok(host);
+});
+
+test('netfilter hooks: OUTPUT/INPUT seen in order and a DROP verdict stops the ping', () => {
+  const { sched, a, b } = lan();
+  const seen: string[] = [];
+  let drop = false;
+  b.netfilter = {
+    run(p: NfPacket): NfVerdict {
+      seen.push(`${p.hook} ${p.inDev?.name ?? '-'} ${p.outDev?.name ?? '-'} proto=${p.frame[p.l3 + 9]}`);
+      return drop && p.hook === 'INPUT' ? 'DROP' : 'ACCEPT';
+    },
+  };
+  const events: PingEvent[] = [];
+  const s = a.openPing((e) => events.push(e));
+  s.send(ip('10.0.0.2'), 1);
+  sched.runFor(1e9);
+  assert.equal(events.length, 1);
+  assert.deepEqual(seen, [
+    'PREROUTING eth0 - proto=1',
+    'INPUT eth0 - proto=1',
+    'OUTPUT - eth0 proto=1',
+    'POSTROUTING - eth0 proto=1',
+  ]);
+  drop = true;
+  s.send(ip('10.0.0.2'), 2);
+  sched.runFor(1e9);
+  assert.equal(events.length, 1, 'dropped in INPUT: no reply');
+});
+
+test('bridged IPv4 frames traverse FORWARD with physdev in/out when bridge-nf-call-iptables=1', () => {
+  const sched = new Scheduler({ seed: 4 });
+  const host = new Host('h', sched);
+  const br = host.addBridge('qbr1', { ageing: 0 });
+  br.setUp(true);
+  const mkNs = (name: string, addr: string) => {
+    const ns = host.addNamespace(name);
+    const [inner, outer] = host.addVeth('eth0', `${name}-o`, { netns: ns, peerNetns: host.root });
+    ns.addAddress(inner, addr);
+    inner.setUp(true);
+    outer.setUp(true);
+    br.addPort(outer);
+    return ns;
+  };
+  const n1 = mkNs('n1', '10.0.0.1/24');
+  mkNs('n2', '10.0.0.2/24');
+  const fw: string[] = [];
+  let dropIcmp = false;
+  host.root.netfilter = {
+    run(p) {
+      if (p.hook === 'FORWARD') fw.push(`${p.physIn?.name}>${p.physOut?.name} bridged=${p.bridged}`);
+      return dropIcmp && p.hook === 'FORWARD' && p.frame[p.l3 + 9] === 1 ? 'DROP' : 'ACCEPT';
+    },
+  };
+  const events: PingEvent[] = [];
+  const s = n1.openPing((e) => events.push(e));
+  s.send(ip('10.0.0.2'), 1);
+  sched.runFor(1e9);
+  assert.equal(events.length, 1);
+  assert.deepEqual(fw, ['n1-o>n2-o bridged=true', 'n2-o>n1-o bridged=true']);
+  dropIcmp = true;
+  s.send(ip('10.0.0.2'), 2);
+  sched.runFor(1e9);
+  assert.equal(events.length, 1);
+  host.setSysctl('net.bridge.bridge-nf-call-iptables', '0');
+  s.send(ip('10.0.0.2'), 3);
+  sched.runFor(1e9);
+  assert.equal(events.length, 2, 'with br_netfilter off iptables does not see bridged frames');
+});
+
+test('an incomplete fragment times out after 30 s with ICMP reassembly time exceeded', () => {
+  const { sched, a, b, va } = lan();
+  const events: PingEvent[] = [];
+  // prime ARP, then send only the first fragment of a 2000-byte echo by hand
+  const s = a.openPing((e) => events.push(e));
+  s.send(ip('10.0.0.2'), 1);
+  sched.runFor(1e9);
+  events.length = 0;
+  let lost = 0;
+  const orig = va.transmit;
+  va.transmit = (frame, trace) => {
+    // lose every non-first fragment: only the first reaches b
+    if (frame[12] === 8 && frame[13] === 0 && ((frame[20] & 0x1f) | frame[21]) !== 0) {
+      lost++;
+      return;
+    }
+    orig.call(va, frame, trace);
+  };
+  s.send(ip('10.0.0.2'), 2, { size: 2000 });
+  sched.runFor(31e9);
+  assert.equal(lost, 1);
+  assert.equal(b.stats.reasmFails, 1);
+  assert.equal(events.length, 1);
+  if (events[0].kind === 'error') assert.deepEqual([events[0].type, events[0].code], [11, 1]);
+  else assert.fail('expected an ICMP error');
+});
