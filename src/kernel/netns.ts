@@ -78,6 +78,8 @@ export class Namespace {
     fragFails: 0,
     inDiscards: 0,
   };
+  /** Broadcast addresses of up interfaces, rebuilt when addresses or states change. */
+  private bcastAddrs = new Set<number>();
   /** address → device, for "is this one of ours" on the hot path. */
   private readonly localAddrs = new Map<number, NetDevice>();
   readonly udp: UdpTable = new Map();
@@ -131,6 +133,7 @@ export class Namespace {
     for (const a of dev.addresses) this.localAddrs.delete(a.address);
     this.routes.removeWhere((r) => r.dev === dev);
     this.neigh.flushDev(dev);
+    this.rebuildBroadcasts();
   }
 
   /** Called by a device when its admin state changed: Linux flushes routes through a downed device. */
@@ -142,6 +145,7 @@ export class Namespace {
     } else {
       for (const a of dev.addresses) this.addConnectedRoute(dev, a);
     }
+    this.rebuildBroadcasts();
   }
 
   // ── addresses ───────────────────────────────────────────────────────────────
@@ -175,6 +179,7 @@ export class Namespace {
     dev.addresses.push(a);
     this.localAddrs.set(a.address, dev);
     if (dev.adminUp) this.addConnectedRoute(dev, a);
+    this.rebuildBroadcasts();
     return a;
   }
 
@@ -187,6 +192,7 @@ export class Namespace {
     const [a] = dev.addresses.splice(i, 1);
     if (!dev.addresses.some((x) => x.address === a.address)) this.localAddrs.delete(a.address);
     this.routes.removeWhere((r) => r.dev === dev && r.proto === 'kernel' && r.src === a.address);
+    this.rebuildBroadcasts();
     return true;
   }
 
@@ -214,12 +220,16 @@ export class Namespace {
 
   /** True when `addr` is a broadcast address of one of our up interfaces (or 255.255.255.255). */
   isBroadcast(addr: number): boolean {
-    if (addr === 0xffffffff) return true;
+    return addr === 0xffffffff || this.bcastAddrs.has(addr);
+  }
+
+  private rebuildBroadcasts(): void {
+    const s = new Set<number>();
     for (const d of this.devices.values()) {
       if (!d.adminUp) continue;
-      for (const a of d.addresses) if (a.broadcast === addr && a.prefixLen < 31) return true;
+      for (const a of d.addresses) if (a.prefixLen < 31 && a.broadcast !== 0) s.add(a.broadcast);
     }
-    return false;
+    this.bcastAddrs = s;
   }
 
   /** Linux's inet_select_addr: an address of `dev` on the target's subnet, else its first, else any. */
