@@ -95,6 +95,12 @@ export class LinuxBridge extends NetDevice implements DeviceMaster {
     this.recomputeMac();
   }
 
+  /** `ip link del br`: ports are released first, as Linux's br_dev_delete does. */
+  override destroy(): void {
+    for (const p of [...this.ports]) p.dev.setMaster(null);
+    super.destroy();
+  }
+
   portOf(dev: NetDevice): BridgePort | undefined {
     return this.ports.find((p) => p.dev === dev);
   }

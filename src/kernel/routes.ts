@@ -107,7 +107,8 @@ export function makeRoute(spec: RouteSpec): Route {
     mask,
     via,
     dev: spec.dev,
-    proto: spec.proto ?? 'static',
+    // iproute2's `ip route add` default is RTPROT_BOOT; Neutron's ip_lib passes `proto static`.
+    proto: spec.proto ?? 'boot',
     scope: spec.scope ?? (via === 0 ? 'link' : 'global'),
     src: spec.src ?? 0,
     metric: spec.metric ?? 0,

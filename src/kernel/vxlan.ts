@@ -80,6 +80,8 @@ export type VxlanReceiver = (inner: Uint8Array, vni: number, outerSrc: number, t
 
 export class VxlanPort {
   private readonly byVni = new Map<number, VxlanReceiver>();
+  /** Receiver of every VNI without its own (OVS flow-based tunnels: `key=flow`). */
+  private any: VxlanReceiver | null = null;
   private readonly sock: UdpSocket;
   /** Frames for a VNI nobody listens on (dropped). */
   unknownVni = 0;
@@ -98,7 +100,12 @@ export class VxlanPort {
 
   unlisten(vni: number): void {
     this.byVni.delete(vni);
-    if (this.byVni.size === 0) this.close();
+  }
+
+  /** Takes every VNI that has no listener of its own (OVS's vxlan_sys_4789 with in_key=flow); null to stop. */
+  listenAll(r: VxlanReceiver | null): void {
+    if (r !== null && this.any !== null) throw new Error('VXLAN port already has a flow-based receiver');
+    this.any = r;
   }
 
   close(): void {
@@ -110,10 +117,10 @@ export class VxlanPort {
     const vx = l4 + 8;
     if (ulen < 8 + VXLAN_HEADER_LEN + 14 || (frame[vx] & 0x08) === 0) return;
     const vni = (frame[vx + 4] << 16) | (frame[vx + 5] << 8) | frame[vx + 6];
-    const r = this.byVni.get(vni);
+    const r = this.byVni.get(vni) ?? this.any;
     const src =
       ((frame[L3 + 12] << 24) | (frame[L3 + 13] << 16) | (frame[L3 + 14] << 8) | frame[L3 + 15]) >>> 0;
-    if (r === undefined) {
+    if (r === null) {
       this.unknownVni++;
       if (trace !== null) dev.traceStep(trace, 'drop', `VXLAN VNI ${vni}: no endpoint`);
       return;
