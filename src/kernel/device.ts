@@ -32,6 +32,11 @@
 // delivers frames towards the stack with `dev.receive(frame, trace)`. Move it into a namespace with
 // `dev.moveTo(ns)` like any device.
 //
+// VXLAN tunnel ports (OVS br-tun): encapsulate with `vxlanSend(host.root, { local, remote, vni,
+// df: true }, inner, trace)` (vxlan.ts; routed and ARPed by the root namespace's stack out of the
+// host's NIC) and receive with `vxlanPortOf(host.root).listenAll((inner, vni, outerSrc, trace) =>
+// …)`, which binds UDP 4789 in the root namespace like vxlan_sys_4789.
+//
 // Hop latency: links (veth, tap, underlay, loopback) and bridges schedule the next hop on the
 // scheduler with a delay from the latency model; `receive`/`transmit` themselves are synchronous.
 // An OVS bridge should schedule its output with `host.latency.delayOf(HOP.ovs)` the same way.
