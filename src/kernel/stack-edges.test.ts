@@ -156,3 +156,77 @@ test('an incomplete fragment times out after 30 s with ICMP reassembly time exce
   if (events[0].kind === 'error') assert.deepEqual([events[0].type, events[0].code], [11, 1]);
   else assert.fail('expected an ICMP error');
 });
+
+test('an enslaved device hands its frames to the master (rx_handler), not to the IP stack', () => {
+  const { sched, a, b, vb } = lan();
+  const got: string[] = [];
+  const master = {
+    name: 'ovs-system',
+    handleFrame: (port: import('./device.js').NetDevice, f: Uint8Array) =>
+      got.push(`${port.name} ${f.length}`),
+  };
+  vb.setMaster(master);
+  const events: PingEvent[] = [];
+  a.openPing((e) => events.push(e)).send(ip('10.0.0.2'), 1);
+  sched.runFor(2e9);
+  assert.deepEqual(got.slice(0, 2), ['eth0 42', 'eth0 42'], 'ARP requests went to the master');
+  assert.equal(events.length, 0);
+  assert.equal(b.stats.inReceives, 0);
+  assert.equal(vb.rxPackets, got.length, 'still counted on the port');
+});
+
+test('an external device (OVS internal port) transmits through its owner and receives into the stack', () => {
+  const sched = new Scheduler({ seed: 8 });
+  const host = new Host('h', sched);
+  const ns = host.addNamespace('qdhcp-1');
+  // a "switch" that reflects ARP requests as replies from a fixed MAC and echo requests as replies
+  const peerMac = mac('fa:16:3e:00:00:99');
+  const sent: number[] = [];
+  const dev = host.addExternalDevice(
+    'tap0c5d7e9f-1a',
+    (d, f) => {
+      sent.push(f.length);
+      if (f[12] === 0x08 && f[13] === 0x06) {
+        const r = f.slice();
+        r.set(f.subarray(6, 12), 0);
+        r.set(peerMac, 6);
+        r[21] = 2;
+        r.set(peerMac, 22);
+        r.set(f.subarray(38, 42), 28);
+        r.set(f.subarray(22, 32), 32);
+        sched.schedule(1000, () => d.receive(r, null));
+      }
+    },
+    { netns: ns, mtu: 1450 },
+  );
+  ns.addAddress(dev, '10.0.0.2/24');
+  dev.setUp(true);
+  assert.equal(dev.kind, 'openvswitch');
+  assert.equal(dev.operstate, 'UNKNOWN');
+  ns.openPing(() => {}).send(ip('10.0.0.9'), 1);
+  sched.runFor(1e9);
+  assert.deepEqual(sent, [42, 98], 'ARP request, then the echo request once resolved');
+  assert.equal(ns.neigh.state(ns.neigh.get(ip('10.0.0.9'), dev)!), 'REACHABLE');
+});
+
+test('a bridge does not forward to a port that is down', () => {
+  const sched = new Scheduler({ seed: 9 });
+  const host = new Host('h', sched);
+  const br = host.addBridge('br0');
+  br.setUp(true);
+  const ends = ['x', 'y'].map((n, i) => {
+    const ns = host.addNamespace(n);
+    const [inner, outer] = host.addVeth('eth0', `${n}-o`, { netns: ns, peerNetns: host.root });
+    ns.addAddress(inner, `10.0.0.${i + 1}/24`);
+    inner.setUp(true);
+    outer.setUp(true);
+    br.addPort(outer);
+    return { ns, inner, outer };
+  });
+  ends[1].outer.setUp(false);
+  const events: PingEvent[] = [];
+  ends[0].ns.openPing((e) => events.push(e)).send(ip('10.0.0.2'), 1);
+  sched.runFor(5e9);
+  assert.equal(events[0]?.kind, 'error');
+  assert.equal(ends[1].outer.txPackets, 0);
+});
