@@ -9,7 +9,7 @@
 import { HOP } from '../sim/latency.js';
 import { ETH_HEADER_LEN, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
 import { mac48ToString, readMac48 } from '../wire/mac.js';
-import { type DeviceMaster, NetDevice } from './device.js';
+import { type DeviceMaster, fitsMtu, NetDevice } from './device.js';
 import { Fdb } from './fdb.js';
 import type { Host } from './host.js';
 import type { Namespace } from './netns.js';
@@ -192,8 +192,7 @@ export class LinuxBridge extends NetDevice implements DeviceMaster {
     bridgeNf: boolean,
   ): void {
     if (!out.adminUp) return; // port disabled: not a forwarding candidate
-    const vlanExtra = frame[12] === 0x81 && frame[13] === 0 ? 4 : 0;
-    if (frame.length - ETH_HEADER_LEN - vlanExtra > out.mtu) {
+    if (!fitsMtu(out, frame)) {
       // br_dev_queue_push_xmit: !is_skb_forwardable → dropped.
       this.mtuDrops++;
       out.txDropped++;

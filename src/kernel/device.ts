@@ -302,6 +302,14 @@ export abstract class NetDevice {
   }
 }
 
+/**
+ * Linux's is_skb_forwardable(): a frame fits a device when it is at most MTU + Ethernet header +
+ * one VLAN tag (the 4 bytes are allowed whether or not the frame is tagged).
+ */
+export function fitsMtu(dev: NetDevice, frame: Uint8Array): boolean {
+  return frame.length <= dev.mtu + 18;
+}
+
 export function checkDeviceName(name: string): void {
   if (name.length === 0 || name.length >= IFNAMSIZ) {
     throw new Error(

@@ -2,7 +2,7 @@
 // to another layer (OVS internal ports). Each differs only in where a transmitted frame goes.
 
 import { HOP } from '../sim/latency.js';
-import { NetDevice } from './device.js';
+import { fitsMtu, NetDevice } from './device.js';
 import type { Host } from './host.js';
 import type { Namespace } from './netns.js';
 import type { Trace } from './trace.js';
@@ -67,7 +67,7 @@ export class Veth extends NetDevice {
 
   protected xmit(frame: Uint8Array, trace: Trace | null): void {
     const peer = this.peer;
-    if (!peer.adminUp || frame.length - 14 > peer.mtu + (frame[12] === 0x81 && frame[13] === 0 ? 4 : 0)) {
+    if (!peer.adminUp || !fitsMtu(peer, frame)) {
       this.txDropped++;
       this.txPackets--;
       this.txBytes -= frame.length;
