@@ -42,6 +42,16 @@ export class LinuxBridge extends NetDevice implements DeviceMaster {
   constructor(host: Host, name: string, ns: Namespace, ageingNs = DEFAULT_AGEING_NS) {
     super(host, name, ns, new Uint8Array(6), 1500);
     this.fdb = new Fdb(ageingNs);
+    // A bridge has carrier only while one of its ports is up with carrier (br_port_carrier_check).
+    this.carrier = false;
+  }
+
+  portStateChanged(_port: NetDevice): void {
+    this.updateCarrier();
+  }
+
+  private updateCarrier(): void {
+    this.carrier = this.ports.some((p) => p.dev.adminUp && p.dev.carrier);
   }
 
   /** `brctl setageing` / `ip link set br type bridge ageing_time`, in seconds. */
@@ -79,6 +89,7 @@ export class LinuxBridge extends NetDevice implements DeviceMaster {
     this.recomputeMac();
     // A bridge's MTU follows its smallest port (br_mtu_auto).
     this.mtu = Math.min(...this.ports.map((p) => p.dev.mtu));
+    this.updateCarrier();
     return port;
   }
 
@@ -93,6 +104,7 @@ export class LinuxBridge extends NetDevice implements DeviceMaster {
     this.ports.splice(i, 1);
     this.fdb.flushPort(dev);
     this.recomputeMac();
+    this.updateCarrier();
   }
 
   /** `ip link del br`: ports are released first, as Linux's br_dev_delete does. */

@@ -77,6 +77,8 @@ export interface DeviceMaster {
   handleFrame(port: NetDevice, frame: Uint8Array, trace: Trace | null): void;
   /** `port` stops being enslaved (released, moved to another namespace, deleted). */
   releasePort?(port: NetDevice): void;
+  /** `port` went up or down, or gained or lost carrier (NETDEV_CHANGE). */
+  portStateChanged?(port: NetDevice): void;
 }
 
 /** An IPv4 address on an interface, as `ip addr` shows it. */
@@ -180,6 +182,14 @@ export abstract class NetDevice {
     this.adminUp = up;
     this.onAdminChange();
     this.netns.deviceStateChanged(this);
+    this.master?.portStateChanged?.(this);
+  }
+
+  /** Carrier change (a veth peer going up/down, a guest attaching to a tap). */
+  setCarrier(on: boolean): void {
+    if (this.carrier === on) return;
+    this.carrier = on;
+    this.master?.portStateChanged?.(this);
   }
 
   /** Device-specific reaction to admin state changes (veth peers' carrier, bridge port state). */

@@ -61,7 +61,7 @@ export class Veth extends NetDevice {
   }
 
   protected override onAdminChange(): void {
-    this.peer.carrier = this.adminUp;
+    this.peer.setCarrier(this.adminUp);
     this.carrier = this.peer.adminUp;
   }
 
@@ -115,12 +115,12 @@ export class Tap extends NetDevice {
   /** A guest opens the tap (virtio backend attached): carrier comes up. */
   attachGuest(receiver: GuestReceiver): void {
     this.onTransmitToGuest = receiver;
-    this.carrier = true;
+    this.setCarrier(true);
   }
 
   detachGuest(): void {
     this.onTransmitToGuest = null;
-    this.carrier = false;
+    this.setCarrier(false);
   }
 
   /** The guest sends a frame: the host receives it on the tap after a tap hop. */

@@ -85,6 +85,15 @@ test('a frame larger than the egress port MTU is dropped by the bridge and count
 
 test('the bridge device carries an IP and answers ping; trace shows the FDB decisions', () => {
   const { sched, host, br, nss } = bridged();
+  const empty = host.addBridge('br-empty');
+  empty.setUp(true);
+  assert.equal(empty.bridgeId, '8000.000000000000');
+  assert.deepEqual(empty.flags, ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP']);
+  assert.deepEqual(br.flags, ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP']);
+  for (const n of nss) n.outer.setUp(false);
+  assert.equal(br.carrier, false, 'no port up: no carrier');
+  for (const n of nss) n.outer.setUp(true);
+  assert.equal(br.operstate, 'UP');
   host.root.addAddress(br, '10.1.0.254/24');
   const t = new Trace('ping bridge');
   const { events } = ping(nss[0].ns, '10.1.0.254', { trace: t });
