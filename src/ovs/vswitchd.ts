@@ -1,0 +1,370 @@
+// ovs-vswitchd for one host: after every database transaction it reconfigures the bridges to
+// match the Open_vSwitch database (bridge.c's bridge_reconfigure): one Datapath per Bridge row,
+// one OpenFlow port per Interface, numbered as OVS numbers them (the bridge's own internal port
+// is LOCAL = 65534; others take ofport_request when free, else the number the same name had
+// before, else the next free number counting up from the last one given), and the status
+// columns vswitchd writes back (ofport, ifindex, mac_in_use, mtu, admin_state, link_state,
+// error). Ports reach the kernel through the device model (kernel/device.ts):
+//   system   an existing device of the root namespace enslaved to 'ovs-system' (qvo…, eth1)
+//   internal a device this switch creates and whose transmit it handles (br-int, qr-…, tap…)
+//   patch    delivers straight into the peer bridge's pipeline (one datapath pass, as in OVS)
+//   vxlan    encapsulates through the root namespace's stack (route + ARP to remote_ip)
+
+import type { DeviceMaster, NetDevice } from '../kernel/device.js';
+import type { Host } from '../kernel/host.js';
+import type { ExternalDevice } from '../kernel/links.js';
+import type { Trace } from '../kernel/trace.js';
+import { HOP } from '../sim/latency.js';
+import { macToString } from '../wire/mac.js';
+import { Datapath } from './datapath.js';
+import { DpPort, type DpPortKind } from './dp-port.js';
+import { Match } from './flow-match.js';
+import { parseFlow } from './flow-parse.js';
+import { Flow } from './flow-table.js';
+import { Ovsdb, type Row, type UuidSource, uuidFrom } from './ovsdb.js';
+import { OFPP_LOCAL } from './ports.js';
+import { TunnelEndpoint, type TunnelPortConfig, tunnelConfigOf } from './tunnel.js';
+import { type CommandResult, runVsctl } from './vsctl.js';
+import { VsctlOps } from './vsctl-ops.js';
+
+export const OVS_VERSION = '2.17.5';
+export const DB_VERSION = '8.3.0';
+/** OFPP_MAX in OVS's port allocator (ofproto's max_ports for the kernel datapath is 65280). */
+const MAX_PORTS = 0xff00;
+
+interface BoundPort {
+  dp: Datapath;
+  port: DpPort;
+  ifaceUuid: string;
+  kind: DpPortKind;
+  dev: NetDevice | null;
+  tunnel: TunnelPortConfig | null;
+}
+
+interface BridgeState {
+  uuid: string;
+  dp: Datapath;
+  ports: Map<string, BoundPort>; // by Interface uuid
+  failMode: string;
+  hasController: boolean;
+  /** Rotating allocator (ofproto->alloc_port_no) and remembered numbers by port name. */
+  allocNext: number;
+  usedNames: Map<string, number>;
+}
+
+export class Vswitchd implements DeviceMaster {
+  readonly name = 'ovs-system';
+  readonly db: Ovsdb;
+  readonly ops: VsctlOps;
+  private readonly bridges = new Map<string, BridgeState>(); // by bridge name
+  private readonly byDev = new Map<NetDevice, BoundPort>();
+  private readonly ovsHop: number;
+  readonly tunnels: TunnelEndpoint;
+
+  constructor(
+    readonly host: Host,
+    opts: { uuid?: UuidSource; ovsVersion?: string } = {},
+  ) {
+    this.db = new Ovsdb(opts.uuid ?? uuidFrom((n) => host.sched.int(n)));
+    this.ops = new VsctlOps(this.db);
+    this.ovsHop = HOP.ovs;
+    this.tunnels = new TunnelEndpoint(host, (b, frame, trace, tun) =>
+      b.dp.receive(b.port, frame, trace, tun),
+    );
+    this.db.transact(() => {
+      const root = this.ops.root();
+      root.set('ovs_version', [opts.ovsVersion ?? OVS_VERSION]);
+      root.set('db_version', [DB_VERSION]);
+      root.set('iface_types', ['geneve', 'gre', 'internal', 'patch', 'system', 'tap', 'vxlan']);
+      root.set('datapath_types', ['netdev', 'system']);
+    });
+    this.db.onCommit.push(() => this.reconfigure());
+  }
+
+  /** `ovs-vsctl ARGV…` on this host. */
+  vsctl(argv: string[]): CommandResult {
+    return runVsctl(this.db, argv);
+  }
+
+  /** The Datapath of bridge `name` (flows, ports, MAC table), or undefined. */
+  bridge(name: string): Datapath | undefined {
+    return this.bridges.get(name)?.dp;
+  }
+
+  bridgeNames(): string[] {
+    return [...this.bridges.keys()];
+  }
+
+  // ── DeviceMaster: frames received on enslaved system ports ───────────────────
+
+  handleFrame(dev: NetDevice, frame: Uint8Array, trace: Trace | null): void {
+    const b = this.byDev.get(dev);
+    if (b === undefined) return;
+    b.dp.receive(b.port, frame, trace);
+  }
+
+  releasePort(dev: NetDevice): void {
+    const b = this.byDev.get(dev);
+    if (b === undefined || b.kind !== 'system') return;
+    this.byDev.delete(dev);
+    b.dev = null;
+  }
+
+  // ── reconfiguration ────────────────────────────────────────────────────────
+
+  /** Brings bridges and ports in line with the database (runs after every commit). */
+  reconfigure(): void {
+    // The agent (a Manager client) and its OpenFlow controller are connected as soon as configured.
+    for (const m of this.ops.refRows(this.ops.root(), 'manager_options')) m.set('is_connected', [true]);
+    const wanted = new Map(this.ops.bridges().map((b) => [b.str('name'), b]));
+    for (const [name, st] of this.bridges) {
+      if (!wanted.has(name) || wanted.get(name)!.uuid !== st.uuid) this.destroyBridge(name, st);
+    }
+    for (const [name, row] of wanted) {
+      let st = this.bridges.get(name);
+      if (st === undefined) {
+        st = {
+          uuid: row.uuid,
+          dp: new Datapath(name, () => this.host.sched.now, this.host.name),
+          ports: new Map(),
+          failMode: '',
+          hasController: false,
+          allocNext: 0,
+          usedNames: new Map(),
+        };
+        this.bridges.set(name, st);
+        this.applyFailMode(st, row, true);
+      }
+      this.reconfigurePorts(st, row);
+      this.applyFailMode(st, row, false);
+      this.writeBridgeStatus(st, row);
+    }
+  }
+
+  private destroyBridge(name: string, st: BridgeState): void {
+    for (const b of st.ports.values()) this.unbind(st, b);
+    this.bridges.delete(name);
+  }
+
+  /**
+   * connmgr: changing fail_mode (or losing the last controller) flushes the flow table; a
+   * standalone bridge without a controller then gets the hidden-from-nobody `priority=0
+   * actions=NORMAL` flow (connmgr_flushed), which is why a fresh `add-br` switches like a hub
+   * with learning until Neutron sets fail_mode=secure.
+   */
+  private applyFailMode(st: BridgeState, row: Row, fresh: boolean): void {
+    const failMode = row.str('fail_mode');
+    const controllers = this.ops.refRows(row, 'controller');
+    for (const c of controllers) c.set('is_connected', [true]);
+    const hasController = controllers.length > 0;
+    if (!fresh && failMode === st.failMode && hasController === st.hasController) return;
+    const changedMode = failMode !== st.failMode;
+    st.failMode = failMode;
+    st.hasController = hasController;
+    if (fresh || (changedMode && !hasController)) {
+      st.dp.tables.delete({ match: new Match(), strict: false });
+      if (failMode !== 'secure' && !hasController) {
+        const fm = parseFlow('priority=0,actions=NORMAL', 'add');
+        if (typeof fm !== 'string') {
+          st.dp.tables.add(new Flow(0, 0, 0n, fm.match, fm.actions!, 0, 0, this.host.sched.now));
+        }
+      }
+    }
+  }
+
+  private reconfigurePorts(st: BridgeState, brRow: Row): void {
+    const brName = brRow.str('name');
+    const ifaces: { iface: Row; port: Row }[] = [];
+    for (const port of this.ops.refRows(brRow, 'ports')) {
+      for (const iface of this.ops.refRows(port, 'interfaces')) ifaces.push({ iface, port });
+    }
+    const live = new Set(ifaces.map((x) => x.iface.uuid));
+    for (const [uuid, b] of st.ports) if (!live.has(uuid)) this.unbind(st, b);
+    let flushMacs = false;
+    for (const { iface, port } of ifaces) {
+      let b = st.ports.get(iface.uuid);
+      const type = iface.str('type');
+      const kind = portKind(type, iface.str('name') === brName);
+      if (b !== undefined && b.kind !== kind) {
+        this.unbind(st, b);
+        b = undefined;
+      }
+      if (b === undefined) {
+        b = this.bind(st, brName, iface, kind);
+        if (b === undefined) continue;
+      }
+      if (kind === 'vxlan') {
+        const cfg = tunnelConfigOf(iface.map('options'));
+        if (typeof cfg === 'string') iface.set('error', [cfg]);
+        else {
+          iface.set('error', []);
+          b.tunnel = cfg;
+          this.tunnels.bind(b, cfg);
+        }
+      }
+      // VLAN role from the Port row (bridge.c port_configure → bundle settings).
+      const tag = port.scalar<number>('tag');
+      const trunks = port.refs('trunks') as unknown as number[];
+      const newTag = tag === undefined ? -1 : tag;
+      const newTrunks = trunks.length ? new Set(trunks) : null;
+      if (b.port.tag !== newTag || !sameSet(b.port.trunks, newTrunks)) flushMacs = true;
+      b.port.tag = newTag;
+      b.port.trunks = newTrunks;
+      b.port.name = iface.str('name');
+      this.writeIfaceStatus(b, iface);
+    }
+    if (flushMacs) st.dp.macs.flush();
+  }
+
+  private bind(st: BridgeState, brName: string, iface: Row, kind: DpPortKind): BoundPort | undefined {
+    const name = iface.str('name');
+    let dev: NetDevice | null = null;
+    if (kind === 'system') {
+      const d = this.host.device(name);
+      if (d === undefined) {
+        iface.set('error', [`could not open network device ${name} (No such device)`]);
+        iface.set('ofport', [-1]);
+        return undefined;
+      }
+      dev = d;
+    }
+    const ofport = kind === 'internal' && name === brName ? OFPP_LOCAL : this.allocOfport(st, name, iface);
+    const port = new DpPort(ofport, name, kind, () => {});
+    const b: BoundPort = { dp: st.dp, port, ifaceUuid: iface.uuid, kind, dev, tunnel: null };
+    switch (kind) {
+      case 'system':
+        dev!.setMaster(this);
+        this.byDev.set(dev!, b);
+        port.output = (frame, _xl, trace) => this.schedule(sendOut, dev!, frame, trace);
+        break;
+      case 'internal': {
+        const ext = this.host.addExternalDevice(
+          name,
+          (_d, frame, trace) => st.dp.receive(port, frame, trace),
+          {
+            kind: 'openvswitch',
+          },
+        );
+        b.dev = ext;
+        port.output = (frame, _xl, trace) => this.schedule(deliverUp, ext, frame, trace);
+        break;
+      }
+      case 'patch':
+        port.output = (frame, _xl, trace) => this.patchOutput(iface.uuid, frame, trace);
+        break;
+      case 'vxlan':
+        port.output = (frame, xl, trace) => this.tunnels.output(b, frame, xl, trace, this.ovsHop);
+        break;
+    }
+    iface.set('error', []);
+    st.dp.addPort(port);
+    st.ports.set(iface.uuid, b);
+    st.usedNames.set(name, ofport);
+    return b;
+  }
+
+  private unbind(st: BridgeState, b: BoundPort): void {
+    st.dp.removePort(b.port.ofport);
+    st.ports.delete(b.ifaceUuid);
+    if (b.kind === 'system' && b.dev !== null) {
+      this.byDev.delete(b.dev);
+      if (b.dev.master === this) b.dev.setMaster(null);
+    } else if (b.kind === 'internal' && b.dev !== null) {
+      // OVS deletes the internal netdev wherever it has been moved (e.g. into a qrouter namespace).
+      b.dev.destroy();
+    } else if (b.kind === 'vxlan') this.tunnels.unbind(b);
+  }
+
+  /** alloc_ofp_port(): ofport_request, else the name's previous number, else the next free one. */
+  private allocOfport(st: BridgeState, name: string, iface: Row): number {
+    const used = (n: number) => st.dp.port(n) !== undefined;
+    const req = iface.scalar<number>('ofport_request');
+    if (req !== undefined && req >= 1 && req < MAX_PORTS && !used(req)) return req;
+    const prev = st.usedNames.get(name);
+    if (prev !== undefined && prev !== OFPP_LOCAL && !used(prev)) return prev;
+    const taken = new Set(st.usedNames.values());
+    for (let tries = 0; tries < MAX_PORTS; tries++) {
+      st.allocNext = st.allocNext + 1 >= MAX_PORTS ? 1 : st.allocNext + 1;
+      const n = st.allocNext;
+      // Numbers a deleted port used are kept back for it while others are free (ofport_usage).
+      if (!used(n) && !taken.has(n)) return n;
+    }
+    for (let n = 1; n < MAX_PORTS; n++) if (!used(n)) return n;
+    throw new Error(`${st.dp.name}: no free OpenFlow port numbers`);
+  }
+
+  private writeIfaceStatus(b: BoundPort, iface: Row): void {
+    iface.set('ofport', [b.port.ofport]);
+    const dev = b.dev;
+    if (dev !== null) {
+      iface.set('ifindex', [dev.ifindex]);
+      iface.set('mac_in_use', [macToString(dev.mac)]);
+      iface.set('mtu', [dev.mtu]);
+      iface.set('admin_state', [dev.adminUp ? 'up' : 'down']);
+      iface.set('link_state', [dev.running ? 'up' : 'down']);
+    } else {
+      // Patch and tunnel ports have no netdev of their own; OVS still reports a random MAC.
+      if (iface.refs('mac_in_use').length === 0)
+        iface.set('mac_in_use', [macToString(this.host.sched.rng.mac())]);
+      iface.set('ifindex', [0]);
+      iface.set('admin_state', ['up']);
+      iface.set('link_state', ['up']);
+    }
+  }
+
+  private writeBridgeStatus(st: BridgeState, row: Row): void {
+    const local = st.dp.port(OFPP_LOCAL);
+    const bound = local ? [...st.ports.values()].find((b) => b.port === local) : undefined;
+    if (bound?.dev) row.set('datapath_id', [`0000${macToString(bound.dev.mac).replace(/:/g, '')}`]);
+    row.set('datapath_version', ['<built-in>']);
+  }
+
+  private patchOutput(ifaceUuid: string, frame: Uint8Array, trace: Trace | null): void {
+    const iface = this.db.row(ifaceUuid);
+    const peerName = iface?.map('options').get('peer');
+    if (peerName === undefined) return;
+    for (const st of this.bridges.values()) {
+      for (const b of st.ports.values()) {
+        if (b.kind === 'patch' && b.port.name === peerName) {
+          const peerIface = this.db.row(b.ifaceUuid);
+          // A patch pair works only when each end names the other.
+          if (peerIface?.map('options').get('peer') !== iface!.str('name')) return;
+          b.dp.receive(b.port, frame, trace);
+          return;
+        }
+      }
+    }
+  }
+
+  /** Output to a kernel device after one OVS hop of latency. */
+  private schedule(
+    fn: (dev: NetDevice, frame: Uint8Array, trace: Trace | null) => void,
+    dev: NetDevice,
+    frame: Uint8Array,
+    trace: Trace | null,
+  ): void {
+    this.host.sched.schedule(this.host.latency.delayOf(this.ovsHop), fn, dev, frame, trace);
+  }
+}
+
+function sendOut(dev: NetDevice, frame: Uint8Array, trace: Trace | null): void {
+  dev.transmit(frame, trace);
+}
+
+function deliverUp(dev: NetDevice, frame: Uint8Array, trace: Trace | null): void {
+  (dev as ExternalDevice).receive(frame, trace);
+}
+
+function portKind(type: string, isLocal: boolean): DpPortKind {
+  if (type === 'internal' || isLocal) return 'internal';
+  if (type === 'patch') return 'patch';
+  if (type === 'vxlan') return 'vxlan';
+  return 'system';
+}
+
+function sameSet(a: Set<number> | null, b: Set<number> | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
