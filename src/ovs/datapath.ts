@@ -86,18 +86,8 @@ export class Datapath implements PortNames {
   receive(port: DpPort, frame: Uint8Array, trace: Trace | null, tunnel: TunnelIn | null = null): void {
     port.rxPackets++;
     port.rxBytes += frame.length;
-    if (globalDepth >= MAX_DEPTH) {
-      this.depthDrops++;
-      if (trace !== null) this.traceNormal(trace, 'over max translation depth 64 (patch loop?): drop');
-      return;
-    }
-    let xl = this.pool[this.depth];
-    if (xl === undefined) {
-      xl = new Xlate(this);
-      this.pool[this.depth] = xl;
-    }
-    this.depth++;
-    globalDepth++;
+    const xl = this.enter(trace);
+    if (xl === null) return;
     try {
       xl.start(frame, port.ofport, trace);
       if (tunnel !== null) {
@@ -110,9 +100,45 @@ export class Datapath implements PortNames {
         this.tracePort(trace, port, 'rx', `in_port=${port.ofport} (${port.name}), ${frame.length} bytes`);
       xl.runTable(0);
     } finally {
-      this.depth--;
-      globalDepth--;
+      this.leave();
     }
+  }
+
+  /** A packet arriving over a patch port: the translation continues here with the same flow. */
+  receiveFromPatch(port: DpPort, from: Xlate, bytes: number): void {
+    port.rxPackets++;
+    port.rxBytes += bytes;
+    const xl = this.enter(from.trace);
+    if (xl === null) return;
+    try {
+      xl.startFromPatch(from, port.ofport);
+      if (xl.trace !== null)
+        this.tracePort(xl.trace, port, 'rx', `in_port=${port.ofport} (${port.name}), ${bytes} bytes`);
+      xl.runTable(0);
+    } finally {
+      this.leave();
+    }
+  }
+
+  private enter(trace: Trace | null): Xlate | null {
+    if (globalDepth >= MAX_DEPTH) {
+      this.depthDrops++;
+      if (trace !== null) this.traceNormal(trace, 'over max translation depth 64 (patch loop?): drop');
+      return null;
+    }
+    let xl = this.pool[this.depth];
+    if (xl === undefined) {
+      xl = new Xlate(this);
+      this.pool[this.depth] = xl;
+    }
+    this.depth++;
+    globalDepth++;
+    return xl;
+  }
+
+  private leave(): void {
+    this.depth--;
+    globalDepth--;
   }
 
   /** The OpenFlow `output` action (and the reserved ports it can name). */
@@ -154,12 +180,26 @@ export class Datapath implements PortNames {
     this.sendTo(xl, p);
   }
 
-  /** Commits the key to a frame and sends it out of `p`. */
+  /** Commits the key to a frame and sends it out of `p` (a patch port hands over the flow instead). */
   sendTo(xl: Xlate, p: DpPort): void {
+    xl.outputs++;
+    if (p.kind === 'patch') {
+      const bytes = xl.committedLength();
+      p.txPackets++;
+      p.txBytes += bytes;
+      if (xl.trace !== null)
+        this.tracePort(xl.trace, p, 'tx', `output to ${p.name} (port ${p.ofport}), ${bytes} bytes`);
+      const peer = p.patchPeer;
+      if (peer === null) {
+        p.txDropped++;
+        return;
+      }
+      peer.dp.receiveFromPatch(peer.port, xl, bytes);
+      return;
+    }
     const frame = xl.commit();
     p.txPackets++;
     p.txBytes += frame.length;
-    xl.outputs++;
     if (xl.trace !== null)
       this.tracePort(xl.trace, p, 'tx', `output to ${p.name} (port ${p.ofport}), ${frame.length} bytes`);
     p.output(frame, xl, xl.trace);

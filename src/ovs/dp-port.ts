@@ -4,6 +4,7 @@
 // a kernel device, the patch peer, or the VXLAN tunnel).
 
 import type { Trace } from '../kernel/trace.js';
+import type { Datapath } from './datapath.js';
 import type { Xlate } from './xlate.js';
 
 export type DpPortKind = 'system' | 'internal' | 'patch' | 'vxlan';
@@ -18,6 +19,8 @@ export class DpPort {
   trunks: Set<number> | null = null;
   /** OFPPC_NO_FLOOD: left out of NORMAL/FLOOD flooding. */
   noFlood = false;
+  /** For a patch port: the peer bridge and port (null while the peer is missing or not pointing back). */
+  patchPeer: { dp: Datapath; port: DpPort } | null = null;
 
   rxPackets = 0;
   rxBytes = 0;

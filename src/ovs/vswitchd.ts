@@ -139,6 +139,7 @@ export class Vswitchd implements DeviceMaster {
       this.applyFailMode(st, row, false);
       this.writeBridgeStatus(st, row);
     }
+    this.resolvePatches();
   }
 
   private destroyBridge(name: string, st: BridgeState): void {
@@ -250,7 +251,7 @@ export class Vswitchd implements DeviceMaster {
         break;
       }
       case 'patch':
-        port.output = (frame, _xl, trace) => this.patchOutput(iface.uuid, frame, trace);
+        // Delivery goes through DpPort.patchPeer, resolved after every reconfiguration.
         break;
       case 'vxlan':
         port.output = (frame, xl, trace) => this.tunnels.output(b, frame, xl, trace, this.ovsHop);
@@ -319,20 +320,17 @@ export class Vswitchd implements DeviceMaster {
     row.set('datapath_version', ['<built-in>']);
   }
 
-  private patchOutput(ifaceUuid: string, frame: Uint8Array, trace: Trace | null): void {
-    const iface = this.db.row(ifaceUuid);
-    const peerName = iface?.map('options').get('peer');
-    if (peerName === undefined) return;
-    for (const st of this.bridges.values()) {
-      for (const b of st.ports.values()) {
-        if (b.kind === 'patch' && b.port.name === peerName) {
-          const peerIface = this.db.row(b.ifaceUuid);
-          // A patch pair works only when each end names the other.
-          if (peerIface?.map('options').get('peer') !== iface!.str('name')) return;
-          b.dp.receive(b.port, frame, trace);
-          return;
-        }
-      }
+  /** Links each patch port to its peer: a pair works only when each end names the other. */
+  private resolvePatches(): void {
+    const patches = new Map<string, BoundPort>();
+    for (const st of this.bridges.values())
+      for (const b of st.ports.values()) if (b.kind === 'patch') patches.set(b.port.name, b);
+    for (const b of patches.values()) {
+      const self = this.db.row(b.ifaceUuid);
+      const peerName = self?.map('options').get('peer');
+      const peer = peerName === undefined ? undefined : patches.get(peerName);
+      const back = peer ? this.db.row(peer.ifaceUuid)?.map('options').get('peer') : undefined;
+      b.port.patchPeer = peer && back === b.port.name ? { dp: peer.dp, port: peer.port } : null;
     }
   }
 

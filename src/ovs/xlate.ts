@@ -77,6 +77,36 @@ export class Xlate {
     this.c1 = null;
   }
 
+  /**
+   * Continues a translation that crossed a patch port (patch_port_output in ofproto-dpif-xlate.c):
+   * the peer bridge sees the same packet and flow, minus registers, metadata and tunnel fields,
+   * with its own in_port; nothing is committed to bytes in between.
+   */
+  startFromPatch(src: Xlate, inPort: number): void {
+    this.frame = src.frame;
+    this.layout.l3 = src.layout.l3;
+    this.layout.l4 = src.layout.l4;
+    const key = this.key;
+    key.set(src.key);
+    key[K.IN_PORT] = inPort;
+    key.fill(0, K.TUN_ID_LO, K.TUN_DST + 1);
+    key.fill(0, K.METADATA_LO, K.REG0 + 8);
+    this.dirty = src.dirty;
+    this.gen++;
+    this.trace = src.trace;
+    this.depth = 0;
+    this.resubmits = 0;
+    this.aborted = false;
+    this.outputs = 0;
+    this.c0 = null;
+    this.c1 = null;
+  }
+
+  /** Length in bytes of the frame the key describes (without building it). */
+  committedLength(): number {
+    return this.frame.length - this.layout.l3 + ((this.key[K.VLAN_TCI] & VLAN_CFI) !== 0 ? 18 : 14);
+  }
+
   /** The frame as the key now describes it. */
   commit(): Uint8Array {
     const key = this.key;
