@@ -289,6 +289,13 @@ function setFieldFrom(dst: Subfield, v: bigint, raw: 'load' | 'set_field'): Acti
 
 export interface ActionFormatOptions {
   names?: PortNames;
+  /**
+   * OpenFlow 1.3 reply (`-O OpenFlow13`): instructions and set_field print natively
+   * (goto_table:N, push_vlan:0x8100,set_field:4097->vlan_vid, pop_vlan, set_field:V->F).
+   */
+  of13?: boolean;
+  /** Whether the flow's match pins a VLAN tag (mod_vlan_vid then needs no push in OF1.3). */
+  matchHasVlan?: boolean;
 }
 
 /** ofpacts_format() for an OpenFlow 1.0 dump: `drop` when empty. */
@@ -302,6 +309,10 @@ export function formatActions(actions: readonly Action[], opts: ActionFormatOpti
 }
 
 function formatAction(a: Action, opts: ActionFormatOptions): string {
+  if (opts.of13) {
+    const s = formatAction13(a, opts);
+    if (s !== undefined) return s;
+  }
   switch (a.t) {
     case 'output':
       return a.port < OFPP_MAX ? `output:${formatPort(a.port, opts.names)}` : formatPort(a.port, opts.names);
@@ -337,6 +348,34 @@ function formatAction(a: Action, opts: ActionFormatOptions): string {
     case 'dec_ttl':
       return 'dec_ttl';
   }
+}
+
+/** The OpenFlow 1.3 spellings that differ from the 1.0 ones (encode_* for OF1.3, then format_*). */
+function formatAction13(a: Action, opts: ActionFormatOptions): string | undefined {
+  switch (a.t) {
+    case 'goto_table':
+      return `goto_table:${a.table}`;
+    case 'set_vlan_vid':
+      return `${a.push && !opts.matchHasVlan ? 'push_vlan:0x8100,' : ''}set_field:${4096 + a.vid}->vlan_vid`;
+    case 'set_vlan_pcp':
+      return `${a.push && !opts.matchHasVlan ? 'push_vlan:0x8100,' : ''}set_field:${a.pcp}->vlan_pcp`;
+    case 'strip_vlan':
+      return 'pop_vlan';
+    case 'push_vlan':
+      return `push_vlan:0x${a.ethertype.toString(16)}`;
+    case 'set_field':
+      if (a.raw === 'load' || a.mask !== allOnes(a.field.bits)) return undefined;
+      return `set_field:${formatValue13(a.field, a.value)}->${a.field.name}`;
+  }
+  return undefined;
+}
+
+function formatValue13(f: FieldDef, v: bigint): string {
+  if (f.kind === 'mac') return macBigToString(v);
+  if (f.kind === 'ipv4') return ipv4ToString(Number(v));
+  // mf_format: registers, metadata and tunnel ids in hex, the rest in decimal.
+  if (f.name === 'tun_id' || f.name === 'metadata' || /^reg\d$/.test(f.name)) return hexC(v);
+  return v.toString();
 }
 
 function formatSetField(a: Extract<Action, { t: 'set_field' }>): string {

@@ -4,7 +4,8 @@
 //  [send_flow_rem ][importance=N, ]idle_age=N, [hard_age=N, ]<match> actions=<actions>
 
 import { formatActions } from './actions.js';
-import { formatMatch } from './flow-match.js';
+import { K } from './flow-fields.js';
+import { formatMatch, VLAN_CFI } from './flow-match.js';
 import type { Flow } from './flow-table.js';
 import type { PortNames } from './ports.js';
 
@@ -15,6 +16,8 @@ export interface DumpOptions {
   noStats?: boolean;
   /** Print idle_age/hard_age (the OpenFlow 1.0 Nicira reply has them; a terminal dump with names does not). */
   ages?: boolean;
+  /** OpenFlow 1.3 reply: native instruction spellings, no ages. */
+  of13?: boolean;
 }
 
 /** ofp_print_duration: whole seconds, then .mmm when there is a fraction (OVS keeps milliseconds). */
@@ -36,7 +39,7 @@ export function formatFlowLine(f: Flow, nowNs: number, opts: DumpOptions = {}): 
   if (f.idleTimeout) s += `idle_timeout=${f.idleTimeout}, `;
   if (f.hardTimeout) s += `hard_timeout=${f.hardTimeout}, `;
   if (f.flags.sendFlowRem) s += 'send_flow_rem ';
-  if (stats && opts.ages !== false) {
+  if (stats && opts.ages !== false && !opts.of13) {
     const idleAge = Math.floor((nowNs - f.usedNs) / 1e9);
     s += `idle_age=${idleAge}, `;
     const hardAge = Math.floor((nowNs - f.modifiedNs) / 1e9);
@@ -44,6 +47,8 @@ export function formatFlowLine(f: Flow, nowNs: number, opts: DumpOptions = {}): 
   }
   const match = formatMatch(f.match, f.priority, opts.names);
   if (match !== '') s += `${match} `;
-  s += `actions=${formatActions(f.actions, { names: opts.names })}`;
+  const matchHasVlan =
+    (f.match.mask[K.VLAN_TCI] & VLAN_CFI) !== 0 && (f.match.value[K.VLAN_TCI] & VLAN_CFI) !== 0;
+  s += `actions=${formatActions(f.actions, { names: opts.names, of13: opts.of13, matchHasVlan })}`;
   return s;
 }

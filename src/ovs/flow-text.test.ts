@@ -115,3 +115,18 @@ test('durations print like ofp_print_duration', () => {
   assert.equal(formatDuration(5_000_000_000), '5s');
   assert.equal(formatDuration(257_400_000), '0.257s');
 });
+
+test('-O OpenFlow13 dumps print instructions natively and no idle_age', () => {
+  const fm = parseFlow('table=4,priority=1,tun_id=0x3e9,actions=mod_vlan_vid:1,resubmit(,10)', 'add');
+  assert.ok(typeof fm !== 'string');
+  const f = new Flow(4, fm.priority, 0x8f3c2a1b4d5e6f70n, fm.match, fm.actions!, 0, 0, 0);
+  assert.equal(
+    formatFlowLine(f, 84_512_000_000, { of13: true }),
+    ' cookie=0x8f3c2a1b4d5e6f70, duration=84.512s, table=4, n_packets=0, n_bytes=0, priority=1,tun_id=0x3e9 actions=push_vlan:0x8100,set_field:4097->vlan_vid,resubmit(,10)',
+  );
+  const g = parseFlow('table=0,priority=1,in_port=1,actions=goto_table:2', 'add');
+  assert.ok(typeof g !== 'string');
+  const flow = new Flow(0, 1, 0n, g.match, g.actions!, 0, 0, 0);
+  assert.match(formatFlowLine(flow, 0, { of13: true }), /actions=goto_table:2$/);
+  assert.match(formatFlowLine(flow, 0), /actions=resubmit\(,2\)$/);
+});

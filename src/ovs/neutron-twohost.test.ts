@@ -88,6 +88,7 @@ test('VM-to-VM ping crosses br-int/br-tun and VXLAN with the right VNI and an MT
   if (events[0].kind === 'reply') assert.equal(events[0].ttl, 64, 'switched, not routed');
   assert.ok(outer.length >= 2, 'ARP and echo request encapsulated');
   assert.ok(outer.every((o) => o.vni === 1001 && o.df));
+  assert.ok(b.vm.tap.txPackets >= 2, 'ARP and echo request reached vm2');
   assert.equal(
     Math.max(...outer.map((o) => o.inner)),
     1464,

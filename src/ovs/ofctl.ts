@@ -23,6 +23,8 @@ export interface DumpFlowsOptions {
   strict?: boolean;
   /** --sort / --rsort: by priority ascending / descending. */
   sort?: 'asc' | 'desc';
+  /** `-O OpenFlow13`. */
+  of13?: boolean;
 }
 
 /** Applies one parsed flow-mod to a bridge; returns how many flows it touched. */
@@ -139,9 +141,19 @@ export class Ofctl {
       );
     const useNames = opts.names ?? !!opts.tty;
     const now = dp.now();
-    let out = opts.tty ? '' : 'NXST_FLOW reply (xid=0x4):\n';
+    let out = opts.tty
+      ? ''
+      : opts.of13
+        ? 'OFPST_FLOW reply (OF1.3) (xid=0x2):\n'
+        : 'NXST_FLOW reply (xid=0x4):\n';
     for (const f of flows) {
-      out += `${formatFlowLine(f, now, { names: useNames ? dp : undefined, noStats: opts.noStats, ages: !opts.tty })}\n`;
+      const line = formatFlowLine(f, now, {
+        names: useNames ? dp : undefined,
+        noStats: opts.noStats,
+        ages: !opts.tty,
+        of13: opts.of13,
+      });
+      out += `${line}\n`;
     }
     return out;
   }
@@ -209,13 +221,17 @@ export function runOfctl(
   const of = new Ofctl(vs);
   const opts = new Set<string>();
   const args: string[] = [];
+  let of13 = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-O' || a === '--protocols') {
-      i++;
+      of13 = /OpenFlow1[3-5]/.test(argv[++i] ?? '');
       continue;
     }
-    if (a.startsWith('--protocols=') || a.startsWith('-O')) continue;
+    if (a.startsWith('--protocols=') || a.startsWith('-O')) {
+      of13 = /OpenFlow1[3-5]/.test(a);
+      continue;
+    }
     if (a.startsWith('--')) opts.add(a.slice(2));
     else args.push(a);
   }
@@ -252,6 +268,7 @@ export function runOfctl(
             noStats: opts.has('no-stats'),
             strict,
             sort: opts.has('sort') ? 'asc' : opts.has('rsort') ? 'desc' : undefined,
+            of13,
           }),
         );
       case 'dump-ports':

@@ -83,7 +83,18 @@ export class Vswitchd implements DeviceMaster {
 
   /** `ovs-vsctl ARGV…` on this host. */
   vsctl(argv: string[]): CommandResult {
+    this.refreshStatus();
     return runVsctl(this.db, argv);
+  }
+
+  /** Rewrites the status columns vswitchd keeps current (link and admin state, MTU, MAC). */
+  refreshStatus(): void {
+    for (const st of this.bridges.values()) {
+      for (const b of st.ports.values()) {
+        const row = this.db.row(b.ifaceUuid);
+        if (row) this.writeIfaceStatus(b, row);
+      }
+    }
   }
 
   /** The Datapath of bridge `name` (flows, ports, MAC table), or undefined. */
@@ -101,6 +112,12 @@ export class Vswitchd implements DeviceMaster {
     const b = this.byDev.get(dev);
     if (b === undefined) return;
     b.dp.receive(b.port, frame, trace);
+  }
+
+  portStateChanged(dev: NetDevice): void {
+    const b = this.byDev.get(dev);
+    const row = b && this.db.row(b.ifaceUuid);
+    if (b && row) this.writeIfaceStatus(b, row);
   }
 
   releasePort(dev: NetDevice): void {
@@ -186,7 +203,8 @@ export class Vswitchd implements DeviceMaster {
       let b = st.ports.get(iface.uuid);
       const type = iface.str('type');
       const kind = portKind(type, iface.str('name') === brName);
-      if (b !== undefined && b.kind !== kind) {
+      // A system port whose device went away is looked up again (OVS retries on every reconfigure).
+      if (b !== undefined && (b.kind !== kind || (kind === 'system' && b.dev === null))) {
         this.unbind(st, b);
         b = undefined;
       }
