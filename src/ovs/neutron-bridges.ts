@@ -216,6 +216,23 @@ export class NeutronBridges {
   }
 
   /**
+   * l2population + arp_responder: answer ARP requests for a remote port's IP inside br-tun
+   * (table 21), turning the request into the reply in place and sending it back IN_PORT.
+   */
+  addArpResponder(lvid: number, ip: string, mac: string): void {
+    const ipHex = parseIp(ip)!.toString(16);
+    const macHex = mac.replace(/:/g, '');
+    this.flow(
+      'br-tun',
+      this.cookieTun,
+      `table=21,priority=1,arp,dl_vlan=${lvid},arp_tpa=${ip},actions=load:0x2->NXM_OF_ARP_OP[],` +
+        'move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],' +
+        `load:0x${macHex}->NXM_NX_ARP_SHA[],load:0x${ipHex}->NXM_OF_ARP_SPA[],` +
+        `move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],mod_dl_src:${mac},IN_PORT`,
+    );
+  }
+
+  /**
    * Plugs a port into br-int as os-vif and the agent do: the Port row with its tag and
    * other_config, the Interface's external_ids, and (with a MAC and IPs) the anti-spoofing flows.
    */

@@ -7,7 +7,7 @@ import { Trace } from '../kernel/trace.js';
 import { UnderlaySegment } from '../kernel/underlay.js';
 import { Scheduler } from '../sim/scheduler.js';
 import { ip } from '../wire/ipv4-address.js';
-import { mac } from '../wire/mac.js';
+import { mac, macToString } from '../wire/mac.js';
 import { vxlanDecapsulate } from '../wire/vxlan.js';
 import { buildNeutronBridges, type NeutronBridges } from './neutron-bridges.js';
 import { Ofctl } from './ofctl.js';
@@ -20,7 +20,7 @@ const S = 1e9;
  * → patch-tun → br-tun (VXLAN, VNI 1001) → eth1 on the underlay. The network is local VLAN 1
  * on compute1 and 3 on compute2 (tags are per host).
  */
-function twoOvsHosts(seed = 1, mtu = 1450) {
+function twoOvsHosts(seed = 1, mtu = 1450, arpResponder = false) {
   const sched = new Scheduler({ seed });
   const seg = new UnderlaySegment('data', '192.168.136.0/24');
   const mk = (name: string, n: number, lvid: number) => {
@@ -34,6 +34,7 @@ function twoOvsHosts(seed = 1, mtu = 1450) {
       localIp: local,
       peers: [`192.168.136.${10 + (3 - n)}`],
       networks: [{ lvid, vni: 1001 }],
+      arpResponder,
     });
     const vmMac = `fa:16:3e:00:00:0${n}`;
     const vm = plugVm(host, nb, `${n}f8a1c2d-3e`, vmMac, `10.0.0.${4 + n}`, lvid, mtu);
@@ -188,4 +189,33 @@ test('an inner frame too big for the underlay is dropped at the VXLAN port and c
   assert.notEqual(big[0]?.kind, 'reply');
   assert.match(a.of.dumpPorts('br-tun', '2'), /tx pkts=\d+, bytes=\d+, drop=1,/);
   assert.equal(b.vm.tap.txPackets > 0, true);
+});
+
+test('l2population ARP responder: br-tun answers ARP for a remote port locally; unicast goes by the l2pop flow', () => {
+  const { sched, a, b } = twoOvsHosts(8, 1450, true);
+  a.nb.addRemoteMac(1, b.vmMac, '192.168.136.12');
+  a.nb.addArpResponder(1, '10.0.0.6', b.vmMac);
+  let arpOnWire = 0;
+  a.eth1.capture((_t, f, dir) => {
+    const d = vxlanDecapsulate(f);
+    const i = d.ok ? d.value.inner : null;
+    // ARP requests only (vm2's own ARP for vm1 is answered by vm1 with a unicast reply over the tunnel).
+    if (dir === 'tx' && i !== null && i[12] === 0x08 && i[13] === 0x06 && i[21] === 1) arpOnWire++;
+  });
+  const t = new Trace('arp');
+  const events = ping(a.vm.ns, '10.0.0.6', 56, t);
+  sched.runFor(1 * S);
+  assert.equal(events[0]?.kind, 'reply', t.format());
+  assert.equal(arpOnWire, 0, "vm1's ARP request never crossed the tunnel");
+  assert.match(
+    t.format(),
+    /br-tun table=21 flow: priority=1,arp,dl_vlan=1,arp_tpa=10\.0\.0\.6 actions=load:0x2->NXM_OF_ARP_OP\[\]/,
+  );
+  assert.match(
+    a.of.dumpFlows('br-tun', 'table=20'),
+    /n_packets=[1-9]\d*, n_bytes=\d+, idle_age=\d+, priority=2,dl_vlan=1,dl_dst=fa:16:3e:00:00:02 actions=strip_vlan,load:0x3e9->NXM_NX_TUN_ID\[\],output:2/,
+  );
+  // The guest learned the right MAC from the synthesized reply.
+  const entry = a.vm.ns.neigh.get(ip('10.0.0.6'), a.vm.eth0);
+  assert.equal(entry?.mac ? macToString(entry.mac) : '', 'fa:16:3e:00:00:02');
 });

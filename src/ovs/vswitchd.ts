@@ -137,6 +137,10 @@ export class Vswitchd implements DeviceMaster {
     for (const [name, st] of this.bridges) {
       if (!wanted.has(name) || wanted.get(name)!.uuid !== st.uuid) this.destroyBridge(name, st);
     }
+    // The kernel datapath shows up as the `ovs-system` device (always down) once a bridge exists.
+    if (wanted.size > 0 && this.host.device('ovs-system') === undefined) {
+      this.host.addExternalDevice('ovs-system', () => {}, { kind: 'openvswitch' });
+    }
     for (const [name, row] of wanted) {
       let st = this.bridges.get(name);
       if (st === undefined) {
@@ -230,6 +234,8 @@ export class Vswitchd implements DeviceMaster {
       b.port.tag = newTag;
       b.port.trunks = newTrunks;
       b.port.name = iface.str('name');
+      const mtuReq = iface.scalar<number>('mtu_request');
+      if (mtuReq !== undefined && b.dev !== null && b.dev.mtu !== mtuReq) b.dev.setMtu(mtuReq);
       this.writeIfaceStatus(b, iface);
     }
     if (flushMacs) st.dp.macs.flush();
@@ -383,4 +389,15 @@ function sameSet(a: Set<number> | null, b: Set<number> | null): boolean {
   if (a.size !== b.size) return false;
   for (const x of a) if (!b.has(x)) return false;
   return true;
+}
+
+/** The host's ovs-vswitchd (started on first use, like the openvswitch service on a Neutron host). */
+export function vswitchdOf(host: Host): Vswitchd {
+  const key = 'ovs-vswitchd';
+  let vs = host.root.extensions.get(key) as Vswitchd | undefined;
+  if (vs === undefined) {
+    vs = new Vswitchd(host);
+    host.root.extensions.set(key, vs);
+  }
+  return vs;
 }
