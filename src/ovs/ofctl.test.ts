@@ -103,3 +103,20 @@ test('dump-flows to a terminal prints port names and no idle_age; errors read li
   );
   assert.equal(runAppctl(vs, ['fdb/show', 'br0']).stdout, ' port  VLAN  MAC                Age\n');
 });
+
+test('dump-flows header and idle_age only in the plain form (not with --names, --no-stats or --sort)', () => {
+  const { vs, of } = setup();
+  assert.match(
+    of('dump-flows', 'br0').stdout,
+    /^NXST_FLOW reply \(xid=0x4\):\n cookie=0x0, duration=0s, table=0, n_packets=0, n_bytes=0, idle_age=0, priority=0 actions=NORMAL\n$/,
+  );
+  assert.equal(of('dump-flows', 'br0', '--no-stats').stdout, ' priority=0 actions=NORMAL\n');
+  assert.equal(
+    of('dump-flows', 'br0', '--names').stdout,
+    ' cookie=0x0, duration=0s, table=0, n_packets=0, n_bytes=0, priority=0 actions=NORMAL\n',
+  );
+  assert.match(
+    runOfctl(vs, ['-O', 'OpenFlow13', 'dump-flows', 'br0']).stdout,
+    /^OFPST_FLOW reply \(OF1\.3\) \(xid=0x2\):\n/,
+  );
+});

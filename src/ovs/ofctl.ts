@@ -15,7 +15,7 @@ import type { Vswitchd } from './vswitchd.js';
 export class OfctlError extends Error {}
 
 export interface DumpFlowsOptions {
-  /** Output goes to a terminal: no header, port names, no idle_age. */
+  /** Output goes to a terminal: port names by default (hence no header and no idle_age). */
   tty?: boolean;
   /** --names / --no-names override the tty default. */
   names?: boolean;
@@ -141,16 +141,19 @@ export class Ofctl {
       );
     const useNames = opts.names ?? !!opts.tty;
     const now = dp.now();
-    let out = opts.tty
-      ? ''
-      : opts.of13
+    // ofctl_dump_flows(): without names, sorting or --no-stats the reply is printed whole (header,
+    // Nicira idle_age); otherwise flow by flow from a standard OpenFlow 1.0 reply (no header, no ages).
+    const raw = !useNames && !opts.noStats && !opts.sort;
+    let out = raw
+      ? opts.of13
         ? 'OFPST_FLOW reply (OF1.3) (xid=0x2):\n'
-        : 'NXST_FLOW reply (xid=0x4):\n';
+        : 'NXST_FLOW reply (xid=0x4):\n'
+      : '';
     for (const f of flows) {
       const line = formatFlowLine(f, now, {
         names: useNames ? dp : undefined,
         noStats: opts.noStats,
-        ages: !opts.tty,
+        ages: raw,
         of13: opts.of13,
       });
       out += `${line}\n`;
