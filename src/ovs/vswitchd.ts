@@ -320,6 +320,26 @@ export class Vswitchd implements DeviceMaster {
 
   private writeIfaceStatus(b: BoundPort, iface: Row): void {
     iface.set('ofport', [b.port.ofport]);
+    const p = b.port;
+    // Interface:statistics as vswitchd copies them from the netdev every few seconds (switch's view).
+    iface.set(
+      'statistics',
+      new Map<string, number>([
+        ['collisions', 0],
+        ['rx_bytes', p.rxBytes],
+        ['rx_crc_err', 0],
+        ['rx_dropped', p.rxDropped],
+        ['rx_errors', p.rxErrors],
+        ['rx_frame_err', 0],
+        ['rx_missed_errors', 0],
+        ['rx_over_err', 0],
+        ['rx_packets', p.rxPackets],
+        ['tx_bytes', p.txBytes],
+        ['tx_dropped', p.txDropped],
+        ['tx_errors', p.txErrors],
+        ['tx_packets', p.txPackets],
+      ]),
+    );
     const dev = b.dev;
     if (dev !== null) {
       iface.set('ifindex', [dev.ifindex]);
