@@ -116,13 +116,16 @@ export function iptablesRestore(nf: Netfilter, text: string, opts: RestoreOption
     const err = applyEdit(nf, table, cmd, args.slice(1), { counters });
     if (err) return err.status === 2 ? parseError(n, err) : lineFailed(n);
   }
-  if (table !== null)
+  if (table !== null) {
+    // iptables-restore counts the lines it read; a final newline does not start another one.
+    const read = text.endsWith('\n') ? lines.length - 1 : lines.length;
     return {
       status: 1,
       stdout: '',
-      stderr: `iptables-restore: COMMIT expected at line ${lines.length + 1}\n`,
+      stderr: `iptables-restore: COMMIT expected at line ${read + 1}\n`,
       line: tableLine,
     };
+  }
   return { status: 0, stdout: '', stderr: '' };
 }
 
