@@ -185,3 +185,42 @@ test('flows with a hard timeout expire on virtual time', () => {
   clock = 10e9;
   assert.equal(dp.tables.all().length, 0);
 });
+
+test('learn: the same MAC seen from another tunnel port rewrites the learned flow; counters kept', () => {
+  clock = 0;
+  const { dp } = bridge('br-tun', [
+    ['patch-int', 1],
+    ['vxlan-a', 2],
+    ['vxlan-b', 3],
+  ]);
+  addFlow(dp, 'table=0,priority=1,in_port=2,actions=resubmit(,4)');
+  addFlow(dp, 'table=0,priority=1,in_port=3,actions=resubmit(,4)');
+  addFlow(dp, 'table=4,priority=1,tun_id=0x3e9,actions=mod_vlan_vid:1,resubmit(,10)');
+  addFlow(
+    dp,
+    'table=10,priority=1,actions=learn(table=20,hard_timeout=300,priority=1,cookie=0x1,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[],load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:OXM_OF_IN_PORT[]),output:1',
+  );
+  const tun = { id: 1001, src: 1, dst: 2 };
+  dp.receive(dp.port(2)!, frame(B, A), null, tun);
+  const learned = () => dp.tables.all().filter((f) => f.table === 20);
+  assert.equal(learned().length, 1);
+  assert.match(
+    formatFlowLine(learned()[0], clock),
+    /cookie=0x1, .*hard_timeout=300, .*priority=1,vlan_tci=0x0001\/0x0fff,dl_dst=fa:16:3e:00:00:0a actions=load:0->NXM_OF_VLAN_TCI\[\],load:0x3e9->NXM_NX_TUN_ID\[\],output:2$/,
+  );
+  learned()[0].nPackets = 7;
+  clock = 100e9;
+  dp.receive(dp.port(2)!, frame(B, A), null, tun);
+  assert.equal(learned().length, 1);
+  assert.equal(learned()[0].modifiedNs, 100e9, 're-learning re-arms the hard timeout');
+  dp.receive(dp.port(3)!, frame(B, A), null, tun);
+  assert.equal(learned().length, 1);
+  assert.match(
+    formatFlowLine(learned()[0], clock),
+    /n_packets=7, .* actions=load:0->NXM_OF_VLAN_TCI\[\],load:0x3e9->NXM_NX_TUN_ID\[\],output:3$/,
+  );
+  clock = 399e9;
+  assert.equal(learned().length, 1);
+  clock = 400e9;
+  assert.equal(learned().length, 0, 'gone 300 s after the last learn');
+});
