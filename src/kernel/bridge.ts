@@ -254,14 +254,13 @@ export class LinuxBridge extends NetDevice implements DeviceMaster {
       bridged: true,
       trace,
     };
-    const verdict = this.netns.netfilter!.run(pkt);
-    if (verdict === 'ACCEPT') return true;
-    if (trace !== null)
-      this.traceStep(
-        trace,
-        'netfilter',
-        `${hook} ${verdict} (bridged ${physIn.name} -> ${physOut?.name ?? '?'})`,
-      );
-    return false;
+    const nf = this.netns.netfilter!;
+    const verdict = nf.run(pkt);
+    if (trace !== null) {
+      const why = nf.explain ? `: ${nf.explain()}` : '';
+      const ports = `${physIn.name} -> ${physOut?.name ?? '?'}`;
+      this.traceStep(trace, 'netfilter', `${hook} ${verdict} (bridged ${ports})${why}`);
+    }
+    return verdict === 'ACCEPT';
   }
 }

@@ -240,7 +240,9 @@ export class Ipv4Stack {
     }
     if (trace !== null)
       inDev.traceStep(trace, 'route', `forward ${ipToString(dst)} via ${describeNextHop(r, dst)}`);
-    const copy = frame.slice(0, L3 + total);
+    // With netfilter the frame is already a private copy (taken before PREROUTING); keeping the same
+    // object lets netfilter carry the packet's conntrack entry and mark from hook to hook.
+    const copy = ns.netfilter !== null ? frame : frame.slice(0, L3 + total);
     if (ns.netfilter !== null && !this.hook('FORWARD', copy, inDev, r.dev, trace)) return;
     ipv4DecrementTtl(copy, L3);
     ns.stats.forwDatagrams++;
@@ -506,18 +508,14 @@ export class Ipv4Stack {
       bridged: false,
       trace,
     };
-    const v = this.ns.netfilter!.run(pkt);
-    if (v === 'ACCEPT') return true;
-    if (trace !== null)
-      trace.add(
-        this.host.sched.now,
-        this.host.name,
-        this.ns.name,
-        (inDev ?? outDev)?.name ?? '-',
-        'netfilter',
-        `${hook} ${v}`,
-      );
-    return false;
+    const nf = this.ns.netfilter!;
+    const v = nf.run(pkt);
+    if (trace !== null) {
+      const why = nf.explain ? `: ${nf.explain()}` : '';
+      const dev = (inDev ?? outDev)?.name ?? '-';
+      trace.add(this.host.sched.now, this.host.name, this.ns.name, dev, 'netfilter', `${hook} ${v}${why}`);
+    }
+    return v === 'ACCEPT';
   }
 }
 

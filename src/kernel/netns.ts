@@ -9,6 +9,7 @@ import type { Host } from './host.js';
 import { Ipv4Stack } from './ipv4.js';
 import { Loopback } from './links.js';
 import { NeighTable } from './neigh.js';
+import { Netfilter } from './netfilter/index.js';
 import type { NetfilterHooks } from './nf-hooks.js';
 import { makeRoute, type Route, type RouteSpec, RouteTable } from './routes.js';
 import {
@@ -22,6 +23,10 @@ import {
   udpError,
 } from './sockets.js';
 import type { Trace } from './trace.js';
+
+function sendReject(ns: Namespace, frame: Uint8Array, typeCode: number): void {
+  ns.ip.icmpSend(frame, typeCode >> 8, typeCode & 0xff, 0, null);
+}
 
 /** sysctls with their Linux defaults (those that matter to the data plane). */
 const SYSCTL_DEFAULTS: Record<string, string> = {
@@ -255,6 +260,34 @@ export class Namespace {
   proxyArpFor(addr: number, inDev: NetDevice): boolean {
     const r = this.routes.lookup(addr);
     return r !== null && r.dev !== inDev;
+  }
+
+  // ── netfilter ───────────────────────────────────────────────────────────────
+
+  /**
+   * The namespace's iptables/ipset/conntrack, created on first use (before that the hooks cost
+   * nothing). REJECT answers are sent by this namespace's stack a moment later (never from inside
+   * the hook: netfilter is not re-entrant).
+   */
+  iptables(): Netfilter {
+    if (this.netfilter instanceof Netfilter) return this.netfilter;
+    const sched = this.host.sched;
+    const nf = new Netfilter({
+      clock: sched,
+      random: () => sched.rng.u32(),
+      addressOf: (ifName) => {
+        const d = this.devices.get(ifName);
+        const a = d?.addresses.find((x) => x.scope !== 'host');
+        return a === undefined ? null : a.address;
+      },
+      onReject: (pkt, type, code) => {
+        if (type < 0) return; // tcp-reset: no TCP in this stack yet
+        const copy = pkt.frame.slice(0, pkt.l3 + ((pkt.frame[pkt.l3 + 2] << 8) | pkt.frame[pkt.l3 + 3]));
+        sched.schedule(0, sendReject, this, copy, type * 256 + code);
+      },
+    });
+    this.netfilter = nf;
+    return nf;
   }
 
   // ── routes ──────────────────────────────────────────────────────────────────

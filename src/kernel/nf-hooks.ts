@@ -38,4 +38,6 @@ export type NfVerdict = 'ACCEPT' | 'DROP' | 'STOLEN';
 
 export interface NetfilterHooks {
   run(pkt: NfPacket): NfVerdict;
+  /** What decided the last verdict ('filter FORWARD rule 3'), for traces. */
+  explain?(): string;
 }
