@@ -59,7 +59,7 @@ const counter = (nf: ReturnType<typeof compute>['nf'], chain: string, n: number)
   Number(iptables(nf, ['-L', chain, '-n', '-v', '-x']).stdout.split('\n')[n + 1].trim().split(/\s+/)[0]);
 
 test('security-group rules on qbr: ICMP allowed in, the reply allowed out as ESTABLISHED', () => {
-  const { sched, vm1, vm2, nf } = compute();
+  const { sched, vm2, nf } = compute();
   const t = new Trace();
   const ev = ping(vm2.ns, '10.0.0.5', t);
   sched.runFor(1e9);
