@@ -25,6 +25,7 @@
 //
 // PROGRAMMING IT (agents, host tools):
 //   iptablesRestore(nf, text, { noflush })  -> { status, stdout, stderr, line? }   (atomic per table)
+//   iptablesRestoreCommand(nf, argv, stdin) / iptablesSaveCommand(nf, argv, time)  (argv forms)
 //   iptablesSave(nf, { time: 'Thu Nov 26 08:00:00 2026', counters })  -> text
 //   iptables(nf, ['-t', 'nat', '-S']) / iptables(nf, ['-L', '-n', '-v'])  -> { status, stdout, stderr }
 //   nf.ipsets.command(['create', 'NIPv4…', 'hash:net', 'family', 'inet']) / nf.ipsets.restore(text)

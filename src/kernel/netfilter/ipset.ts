@@ -2,7 +2,7 @@
 // of IPv4 addresses per network namespace, `create -exist`, `add -exist`, `del -exist`, `flush`,
 // `swap`, `destroy`, `list`, and `restore -exist` (how Neutron refills a set atomically: fill a
 // `-new` set, swap, destroy). iptables rules reference sets by name (-m set --match-set).
-import { cidrContains, ipToString, parseCidr } from '../../wire/index.js';
+import { ipToString, parseCidr } from '../../wire/index.js';
 
 export type IpsetType = 'hash:net' | 'hash:ip';
 
@@ -13,6 +13,7 @@ export class Ipset {
   private nets = new Map<number, Set<number>>();
   /** Entries in insertion order, for `ipset list` (members print in hash order; ours is stable). */
   private order: string[] = [];
+  private keys = new Set<string>();
   references = 0;
 
   constructor(
@@ -42,7 +43,8 @@ export class Ipset {
     if (this.type === 'hash:ip' && c.prefixLen !== 32) return 'invalid';
     if (this.type === 'hash:net' && c.prefixLen === 0) return 'invalid'; // "zero valued prefix"
     const key = c.prefixLen === 32 ? ipToString(c.network) : `${ipToString(c.network)}/${c.prefixLen}`;
-    if (this.order.includes(key)) return false;
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
     if (c.prefixLen === 32) this.hosts.add(c.network);
     else {
       let s = this.nets.get(c.prefixLen);
@@ -57,9 +59,8 @@ export class Ipset {
     const c = parseCidr(entry);
     if (!c) return 'invalid';
     const key = c.prefixLen === 32 ? ipToString(c.network) : `${ipToString(c.network)}/${c.prefixLen}`;
-    const i = this.order.indexOf(key);
-    if (i < 0) return false;
-    this.order.splice(i, 1);
+    if (!this.keys.delete(key)) return false;
+    this.order.splice(this.order.indexOf(key), 1);
     if (c.prefixLen === 32) this.hosts.delete(c.network);
     else this.nets.get(c.prefixLen)?.delete(c.network);
     return true;
@@ -69,6 +70,7 @@ export class Ipset {
     this.hosts.clear();
     this.nets.clear();
     this.order = [];
+    this.keys.clear();
   }
 
   members(): readonly string[] {
@@ -80,15 +82,7 @@ export class Ipset {
     [this.hosts, other.hosts] = [other.hosts, this.hosts];
     [this.nets, other.nets] = [other.nets, this.nets];
     [this.order, other.order] = [other.order, this.order];
-  }
-
-  contains(cidr: string): boolean {
-    const c = parseCidr(cidr);
-    return (
-      c !== null &&
-      cidrContains(c, c.network) &&
-      this.order.includes(c.prefixLen === 32 ? ipToString(c.network) : cidr)
-    );
+    [this.keys, other.keys] = [other.keys, this.keys];
   }
 }
 

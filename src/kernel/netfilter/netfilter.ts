@@ -139,6 +139,11 @@ export class Netfilter {
   private related = false;
   private lastFrame: Uint8Array | null = null;
   private lastCtState = CT_INVALID;
+  // The last untracked packet's addresses and ports: an untracked packet found again on a later
+  // hook (through a copy of its frame) has no entry to be found by, only this to be recognised by.
+  private untrackedSrc = -1;
+  private untrackedDst = -1;
+  private untrackedPorts = -1;
 
   constructor(opts: NetfilterOptions) {
     this.clock = opts.clock;
@@ -314,6 +319,9 @@ export class Netfilter {
     const p = this.p;
     if (this.untracked) {
       p.ctState = CT_UNTRACKED;
+      this.untrackedSrc = p.src;
+      this.untrackedDst = p.dst;
+      this.untrackedPorts = p.proto * 0x100000000 + p.sport * 0x10000 + p.dport;
       return;
     }
     if (p.fragment) {
@@ -476,7 +484,11 @@ export class Netfilter {
       this.dir = this.conntrack.foundDir;
     }
     if (ct === null) {
-      p.ctState = CT_INVALID;
+      const untracked =
+        p.src === this.untrackedSrc &&
+        p.dst === this.untrackedDst &&
+        this.untrackedPorts === p.proto * 0x100000000 + p.sport * 0x10000 + p.dport;
+      p.ctState = untracked ? CT_UNTRACKED : CT_INVALID;
       return;
     }
     this.ct = ct;

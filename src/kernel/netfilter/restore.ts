@@ -161,3 +161,48 @@ export function iptablesSave(nf: Netfilter, opts: SaveOptions): string {
   }
   return out;
 }
+
+/**
+ * `iptables-restore [-n|--noflush] [-c|--counters] [-T table] [-t|--test] [-w secs]` with the
+ * rules text as standard input.
+ */
+export function iptablesRestoreCommand(nf: Netfilter, argv: string[], stdin: string): RestoreResult {
+  const opts: RestoreOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-n' || a === '--noflush') opts.noflush = true;
+    else if (a === '-c' || a === '--counters') opts.counters = true;
+    else if (a === '-t' || a === '--test') opts.test = true;
+    else if (a === '-T' || a === '--table') opts.table = argv[++i];
+    else if (a === '-w' || a === '--wait' || a === '-W' || a === '--wait-interval') {
+      if (/^\d+(\.\d+)?$/.test(argv[i + 1] ?? '')) i++;
+    } else return { status: 2, stdout: '', stderr: `${PROG}: unknown option -- '${a.replace(/^-+/, '')}'\n` };
+  }
+  return iptablesRestore(nf, stdin, opts);
+}
+
+/** `iptables-save [-c] [-t table]`; `time` is the ctime-style virtual time for the comment lines. */
+export function iptablesSaveCommand(
+  nf: Netfilter,
+  argv: string[],
+  time: string,
+  program = 'iptables-save',
+): ToolResult {
+  const opts: SaveOptions = { time, program };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-c' || a === '--counters') opts.counters = true;
+    else if (a === '-t' || a === '--table') {
+      const t = argv[++i] ?? '';
+      if (!isTableName(t))
+        return {
+          status: 1,
+          stdout: '',
+          stderr: `${program} v${IPTABLES_VERSION} (nf_tables): table '${t}' does not exist\n`,
+        };
+      opts.table = t;
+    } else
+      return { status: 2, stdout: '', stderr: `${program}: unknown option -- '${a.replace(/^-+/, '')}'\n` };
+  }
+  return { status: 0, stdout: iptablesSave(nf, opts), stderr: '' };
+}
