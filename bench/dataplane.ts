@@ -1,18 +1,27 @@
-// Data-plane benchmark: simulated frame-hops per second on the hybrid path between two hosts
-// (guest ns → tap → qbr → qvb/qvo → per-network bridge → vxlan → underlay → other host and back),
-// ICMP echo round trips per second, and bytes allocated per frame-hop.
+// Data-plane benchmark: simulated frame-hops per second on the full hybrid path between two hosts,
+//   guest → tap → qbr (iptables via br_netfilter) → qvb/qvo → br-int → patch → br-tun → VXLAN
+//   → eth1 → underlay → eth1 → br-tun → patch → br-int → qvo/qvb → qbr (iptables) → tap → guest
+// and back, ICMP echo round trips per second, and bytes allocated per frame-hop. The guests are
+// namespaces behind the taps (kernel/tap-guest.ts); br-int/br-tun carry Neutron's flows
+// (ovs/neutron-bridges.ts) and each host's iptables the security-group rules of its VM port
+// (netfilter golden compute.save.golden). For comparison it also measures the same path without
+// iptables rules and the Linux-bridge agent's layout (Linux bridge + vxlan device).
 //
-// Path: until the OVS bridges are wired in, br-int/br-tun are replaced by the Linux bridge
-// agent's layout (a learning bridge + a Linux vxlan device), so the path has the same number of
-// hops and the same encapsulation work. A frame-hop is one scheduler event carrying a frame from
-// one element to the next (veth, bridge, tap, underlay, stack, guest).
+// A frame-hop is one scheduler event carrying a frame from one element to the next (veth, bridge,
+// OVS datapath pass, tap, underlay, IP stack, guest).
 //
-// Run: `node dist/bench/dataplane.js` (or through `npm run bench -- dataplane`).
+// Run: `node dist/bench/dataplane.js` (add --expose-gc for the allocation figure), or through
+// `npm run bench -- dataplane`.
 
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Host } from '../src/kernel/host.js';
+import { iptablesRestore } from '../src/kernel/netfilter/index.js';
+import type { Namespace } from '../src/kernel/netns.js';
 import { attachNamespaceAsGuest } from '../src/kernel/tap-guest.js';
 import { UnderlaySegment } from '../src/kernel/underlay.js';
+import { buildNeutronBridges } from '../src/ovs/neutron-bridges.js';
+import { Vswitchd } from '../src/ovs/vswitchd.js';
 import { Scheduler } from '../src/sim/scheduler.js';
 import { ip } from '../src/wire/ipv4-address.js';
 import { mac } from '../src/wire/mac.js';
@@ -23,46 +32,84 @@ export interface BenchResult {
   unit: string;
 }
 
-function build(seed: number) {
-  const sched = new Scheduler({ seed });
-  const seg = new UnderlaySegment('data', '192.168.136.0/24');
-  const mk = (name: string, n: number) => {
-    const host = new Host(name, sched);
-    const eth1 = host.addNic('eth1', seg);
-    host.root.addAddress(eth1, `192.168.136.${10 + n}/24`);
-    eth1.setUp(true);
-    const port = `${n}f8a1c2d-3e`;
-    const tap = host.addTap(`tap${port}`, { mtu: 1450 });
-    const qbr = host.addBridge(`qbr${port}`, { ageing: 0 });
-    const [qvb, qvo] = host.addVeth(`qvb${port}`, `qvo${port}`, { mtu: 1450 });
-    const brInt = host.addBridge('brq-net');
-    const vx = host.addVxlan('vxlan-1001', 1001, ip(`192.168.136.${10 + n}`), [ip(`192.168.136.${13 - n}`)]);
-    for (const d of [tap, qbr, qvb, qvo, brInt, vx]) d.setUp(true);
-    qbr.addPort(tap);
-    qbr.addPort(qvb);
-    brInt.addPort(qvo);
-    brInt.addPort(vx);
-    const vm = host.addNamespace(`vm${n}`);
-    const eth0 = attachNamespaceAsGuest(tap, vm, mac(`fa:16:3e:00:00:0${n}`), 1450);
-    vm.addAddress(eth0, `10.0.0.${4 + n}/24`);
-    return { host, vm };
-  };
-  return { sched, a: mk('compute1', 1), b: mk('compute2', 2) };
+type Layout = 'ovs+iptables' | 'ovs' | 'linuxbridge';
+
+// VM ports: the golden's port for compute1, a renamed copy for compute2.
+const PORTS = [
+  { id: '6f8a1c2d-3e', mac: 'fa:16:3e:2b:7c:11', ip: '10.0.0.5' },
+  { id: '7a9b0c1d-2e', mac: 'fa:16:3e:2b:7c:22', ip: '10.0.0.6' },
+];
+
+let rulesText: string | null = null;
+function securityGroupRules(n: number): string {
+  rulesText ??= readFileSync(
+    new URL('../../src/kernel/netfilter/testdata/compute.save.golden', import.meta.url),
+    'utf8',
+  );
+  if (n === 0) return rulesText;
+  return rulesText
+    .replaceAll('6f8a1c2d-3', '7a9b0c1d-2')
+    .replaceAll('10.0.0.5/32', '10.0.0.6/32')
+    .replaceAll('fa:16:3e:2b:7c:11', 'fa:16:3e:2b:7c:22');
 }
 
-/** Sends `count` pings from vm1 to vm2, `gapNs` apart, and runs the simulation to the end. */
-function pingRun(count: number, gapNs: number, seed = 1) {
-  const { sched, a } = build(seed);
+function build(layout: Layout, seed: number) {
+  const sched = new Scheduler({ seed });
+  const seg = new UnderlaySegment('data', '192.168.136.0/24');
+  const mk = (name: string, n: number): Namespace => {
+    const host = new Host(name, sched);
+    const local = `192.168.136.${11 + n}`;
+    const peer = `192.168.136.${12 - n}`;
+    const eth1 = host.addNic('eth1', seg);
+    host.root.addAddress(eth1, `${local}/24`);
+    eth1.setUp(true);
+    const p = PORTS[n];
+    const tap = host.addTap(`tap${p.id}`, { mtu: 1450 });
+    const qbr = host.addBridge(`qbr${p.id}`, { ageing: 0 });
+    const [qvb, qvo] = host.addVeth(`qvb${p.id}`, `qvo${p.id}`, { mtu: 1450 });
+    for (const d of [tap, qbr, qvb, qvo]) d.setUp(true);
+    qbr.addPort(tap);
+    qbr.addPort(qvb);
+    if (layout === 'linuxbridge') {
+      const brq = host.addBridge('brq-private');
+      const vx = host.addVxlan('vxlan-1001', 1001, ip(local), [ip(peer)]);
+      brq.setUp(true);
+      vx.setUp(true);
+      brq.addPort(qvo);
+      brq.addPort(vx);
+    } else {
+      const nb = buildNeutronBridges(new Vswitchd(host), {
+        localIp: local,
+        peers: [peer],
+        networks: [{ lvid: 1 + n, vni: 1001 }],
+      });
+      nb.plugPort({ name: `qvo${p.id}`, lvid: 1 + n, mac: p.mac, ips: [p.ip] });
+    }
+    if (layout === 'ovs+iptables') {
+      const r = iptablesRestore(host.root.iptables(), securityGroupRules(n));
+      if (r.status !== 0) throw new Error(r.stderr);
+    }
+    const vm = host.addNamespace(`vm${n + 1}`);
+    const eth0 = attachNamespaceAsGuest(tap, vm, mac(p.mac), 1450);
+    vm.addAddress(eth0, `${p.ip}/24`);
+    return vm;
+  };
+  return { sched, vm1: mk('compute1', 0), vm2: mk('compute2', 1) };
+}
+
+/** A flood ping of `count` echoes `gapNs` apart from vm1 to vm2, after one warm-up echo (ARP, learning). */
+function pingRun(layout: Layout, count: number, gapNs = 20_000, seed = 1) {
+  const { sched, vm1 } = build(layout, seed);
   let replies = 0;
-  const sock = a.vm.openPing((e) => {
+  const sock = vm1.openPing((e) => {
     if (e.kind === 'reply') replies++;
   });
-  const dst = ip('10.0.0.6');
-  // warm ARP and FDBs so that the measured part is steady state
+  const dst = ip(PORTS[1].ip);
   sock.send(dst, 0);
   sched.runUntilIdle();
+  if (replies !== 1) throw new Error(`${layout}: warm-up ping got no reply`);
   replies = 0;
-  // each send schedules the next (a flood ping), so the event heap holds only frames in flight
+  // each send schedules the next, so the event heap holds only what is in flight
   const send = (i: number) => {
     sock.send(dst, i & 0xffff);
     if (i < count) sched.schedule(gapNs, send, i + 1);
@@ -72,55 +119,72 @@ function pingRun(count: number, gapNs: number, seed = 1) {
   const t0 = performance.now();
   sched.runUntilIdle();
   const wall = (performance.now() - t0) / 1000;
-  return { events: sched.eventsRun - ev0, wall, replies };
+  if (replies !== count) throw new Error(`${layout}: ${replies}/${count} replies`);
+  return { hops: sched.eventsRun - ev0, wall, replies, sched, sock };
 }
 
-export async function runDataplaneBench(): Promise<BenchResult[]> {
-  pingRun(2000, 20_000); // JIT warm-up
-  const { events, wall, replies } = pingRun(50_000, 20_000);
-  const hopsPerSec = events / wall;
-  const rtPerSec = replies / wall;
-
-  // Allocation: a short run inside the young generation, heapUsed delta per frame-hop (a GC during
-  // the run makes it a lower bound, reported as such).
-  const g = (globalThis as { gc?: () => void }).gc;
-  const small = build(7);
-  const sock = small.a.vm.openPing(() => {});
-  sock.send(ip('10.0.0.6'), 0);
-  small.sched.runUntilIdle();
-  const send = (k: number) => sock.send(ip('10.0.0.6'), k);
-  for (let i = 1; i <= 200; i++) small.sched.schedule(i * 20_000, send, i);
-  g?.();
+/** Heap bytes per frame-hop over a short run that fits in the young generation (needs --expose-gc to be exact). */
+async function bytesPerHop(layout: Layout): Promise<{ bytes: number; exact: boolean }> {
+  const { sched, vm1 } = build(layout, 7);
+  const sock = vm1.openPing(() => {});
+  const dst = ip(PORTS[1].ip);
+  sock.send(dst, 0);
+  sched.runUntilIdle();
+  const send = (i: number) => {
+    sock.send(dst, i);
+    if (i < 200) sched.schedule(20_000, send, i + 1);
+  };
+  sched.schedule(20_000, send, 1);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
   let gcs = 0;
   const obs = new PerformanceObserver((list) => {
     gcs += list.getEntries().length;
   });
   obs.observe({ entryTypes: ['gc'] });
   const h0 = process.memoryUsage().heapUsed;
-  const e0 = small.sched.eventsRun;
-  small.sched.runUntilIdle();
-  const bytesPerHop = (process.memoryUsage().heapUsed - h0) / (small.sched.eventsRun - e0);
+  const e0 = sched.eventsRun;
+  sched.runUntilIdle();
+  const bytes = (process.memoryUsage().heapUsed - h0) / (sched.eventsRun - e0);
   await new Promise((r) => setTimeout(r, 0));
   obs.disconnect();
+  return { bytes, exact: gc !== undefined && gcs === 0 };
+}
 
-  return [
-    { name: 'dataplane.frame-hops', value: Math.round(hopsPerSec), unit: 'frame-hops/s' },
-    { name: 'dataplane.icmp-round-trips', value: Math.round(rtPerSec), unit: 'round-trips/s' },
-    { name: 'dataplane.hops-per-round-trip', value: Math.round(events / Math.max(1, replies)), unit: 'hops' },
-    {
-      name: gcs > 0 ? 'dataplane.bytes-per-hop (lower bound, GC ran)' : 'dataplane.bytes-per-hop',
-      value: Math.round(bytesPerHop),
-      unit: 'bytes/hop',
-    },
-  ];
+export async function runDataplaneBench(): Promise<BenchResult[]> {
+  const out: BenchResult[] = [];
+  const layouts: Layout[] = ['linuxbridge', 'ovs', 'ovs+iptables'];
+  for (const layout of layouts) {
+    pingRun(layout, 2000); // JIT warm-up
+    const { hops, wall, replies } = pingRun(layout, 30_000);
+    const tag = layout === 'ovs+iptables' ? '' : ` (${layout})`;
+    out.push({ name: `dataplane.frame-hops${tag}`, value: Math.round(hops / wall), unit: 'frame-hops/s' });
+    out.push({
+      name: `dataplane.icmp-round-trips${tag}`,
+      value: Math.round(replies / wall),
+      unit: 'round-trips/s',
+    });
+    out.push({
+      name: `dataplane.hops-per-round-trip${tag}`,
+      value: Math.round(hops / replies),
+      unit: 'hops',
+    });
+  }
+  const alloc = await bytesPerHop('ovs+iptables');
+  out.push({
+    name: alloc.exact
+      ? 'dataplane.bytes-per-hop'
+      : 'dataplane.bytes-per-hop (approximate: run with --expose-gc)',
+    value: Math.round(alloc.bytes),
+    unit: 'bytes/hop',
+  });
+  return out;
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain) {
   const results = await runDataplaneBench();
   for (const r of results) console.log(`${r.name}: ${r.value} ${r.unit}`);
-  console.log(
-    'path: tap → qbr → qvb/qvo → Linux bridge → vxlan → underlay (Linux-bridge stand-in for br-int/br-tun)',
-  );
-  console.log(`dataplane: ${results[0].value} frame-hops/s`);
+  const main = results.find((r) => r.name === 'dataplane.frame-hops')!;
+  console.log(`dataplane: ${main.value} frame-hops/s`);
 }
