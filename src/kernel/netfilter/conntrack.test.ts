@@ -166,3 +166,13 @@ test('physdev on a packet that was not bridged matches only negated options', ()
   const r = nf.tables.filter!.chains.get('INPUT')!.rules;
   assert.deepEqual([r[0].pkts, r[1].pkts], [0, 1]);
 });
+
+test('expired connections are swept even when never looked up again', () => {
+  const clock = { now: 0 };
+  const nf = new Netfilter({ clock });
+  for (let i = 0; i < 3000; i++) hook(nf, 'OUTPUT', udp('10.0.0.5', 1024 + i, '10.0.1.5', 53), null, 'eth0');
+  assert.equal(nf.conntrack.size, 3000);
+  clock.now = 31e9; // past the 30 s UDP timeout
+  for (let i = 0; i < 1200; i++) hook(nf, 'OUTPUT', udp('10.0.0.6', 1024 + i, '10.0.1.5', 53), null, 'eth0');
+  assert.ok(nf.conntrack.size <= 1200, `old entries swept (${nf.conntrack.size} left)`);
+});

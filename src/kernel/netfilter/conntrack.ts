@@ -19,6 +19,8 @@ export const IPS_SRC_NAT_DONE = 32;
 export const IPS_DST_NAT_DONE = 64;
 
 export const NS_PER_S = 1_000_000_000;
+/** Connections created between two sweeps for expired entries. */
+const GC_EVERY = 4096;
 
 // Default timeouts (net.netfilter.nf_conntrack_*_timeout*), in seconds.
 export const TIMEOUTS = {
@@ -104,6 +106,7 @@ export class ConntrackTable {
   private index = new Map<number, Ref[]>();
   private entries = new Set<CtEntry>();
   private nextId = 1;
+  private createdSinceGc = 0;
   /** Direction of the entry the last lookup found. */
   foundDir = 0;
 
@@ -118,6 +121,11 @@ export class ConntrackTable {
   }
 
   create(zone: number, proto: number, src: number, dst: number, sport: number, dport: number): CtEntry {
+    // Amortised garbage collection (the kernel's gc worker): entries nobody looks up again still go.
+    if (++this.createdSinceGc >= GC_EVERY) {
+      this.createdSinceGc = 0;
+      this.gc();
+    }
     const e = new CtEntry(this.nextId++, zone, proto);
     e.src0 = src;
     e.dst0 = dst;
@@ -194,7 +202,7 @@ export class ConntrackTable {
         continue;
       if (zone >= 0 && e.zone !== zone) continue;
       if (exact && r.kind > 1) continue;
-      if (e.expires <= this.clock.now && (e.status & IPS_CONFIRMED) !== 0) {
+      if (e.expires <= this.clock.now) {
         this.remove(e);
         return this.lookup(proto, src, dst, sport, dport, zone, exact);
       }
