@@ -56,6 +56,7 @@ export class NeutronBridges {
   readonly cookieTun: bigint;
   private readonly networks = new Map<number, number>(); // lvid -> VNI
   private readonly tunnels = new Map<string, number>(); // remote IP -> ofport
+  private readonly physical = new Map<string, bigint>(); // provider bridge -> its cookie
 
   constructor(
     readonly vs: Vswitchd,
@@ -200,6 +201,64 @@ export class NeutronBridges {
       'br-tun',
       this.cookieTun,
       `table=22,priority=1,dl_vlan=${lvid},actions=pop_vlan,set_field:0x${vni.toString(16)}->tun_id,${outs.map((o) => `output:${o}`).join(',')}`,
+    );
+  }
+
+  /**
+   * bridge_mappings (setup_physical_bridges): the operator's provider bridge (br-ex) joined to
+   * br-int by int-br-ex/phy-br-ex, with the default flows of §6 (br-ex forwards NORMAL but drops
+   * whatever comes from br-int untranslated; br-int drops untranslated traffic from br-ex).
+   */
+  addPhysicalBridge(bridge = 'br-ex', cookie?: bigint): bigint {
+    const c = cookie ?? this.cookieInt ^ 0x1d4c3b2a19f8e7d6n;
+    const intPatch = `int-${bridge}`.slice(0, 15);
+    const phyPatch = `phy-${bridge}`.slice(0, 15);
+    this.vsctl('--may-exist', 'add-br', bridge, '--', 'set', 'Bridge', bridge, 'datapath_type=system');
+    this.vsctl('set-fail-mode', bridge, 'secure');
+    this.vsctl('set-controller', bridge, 'tcp:127.0.0.1:6633');
+    this.vsctl(
+      '--may-exist',
+      'add-port',
+      'br-int',
+      intPatch,
+      '--',
+      'set',
+      'Interface',
+      intPatch,
+      'type=patch',
+      `options:peer=${phyPatch}`,
+    );
+    this.vsctl(
+      '--may-exist',
+      'add-port',
+      bridge,
+      phyPatch,
+      '--',
+      'set',
+      'Interface',
+      phyPatch,
+      'type=patch',
+      `options:peer=${intPatch}`,
+    );
+    const phy = this.ofport(phyPatch);
+    this.flow(bridge, c, 'table=0,priority=0,actions=NORMAL');
+    this.flow(bridge, c, `table=0,priority=2,in_port=${phy},actions=drop`);
+    this.flow('br-int', this.cookieInt, `table=0,priority=2,in_port=${this.ofport(intPatch)},actions=drop`);
+    this.physical.set(bridge, c);
+    return c;
+  }
+
+  /** A flat provider network on `bridge` with local VLAN `lvid` (translated on the patch pair). */
+  addFlatNetwork(lvid: number, bridge = 'br-ex'): void {
+    const c = this.physical.get(bridge);
+    if (c === undefined) throw new Error(`no physical bridge ${bridge}`);
+    const phy = this.ofport(`phy-${bridge}`.slice(0, 15));
+    const intp = this.ofport(`int-${bridge}`.slice(0, 15));
+    this.flow(bridge, c, `table=0,priority=4,in_port=${phy},dl_vlan=${lvid},actions=strip_vlan,NORMAL`);
+    this.flow(
+      'br-int',
+      this.cookieInt,
+      `table=0,priority=3,in_port=${intp},vlan_tci=0x0000/0x1fff,actions=mod_vlan_vid:${lvid},goto_table:59`,
     );
   }
 
