@@ -224,3 +224,29 @@ test('learn: the same MAC seen from another tunnel port rewrites the learned flo
   clock = 400e9;
   assert.equal(learned().length, 0, 'gone 300 s after the last learn');
 });
+
+test('NORMAL: learned MACs age out after 300 s of silence and the bridge floods again', () => {
+  clock = 0;
+  const { dp, sent } = bridge('br-int', [
+    ['qvoA', 1, 1],
+    ['qvoB', 2, 1],
+    ['qvoC', 3, 1],
+  ]);
+  addFlow(dp, 'priority=0,actions=NORMAL');
+  dp.receive(dp.port(1)!, frame(B, A), null);
+  sent.length = 0;
+  clock = 299e9;
+  dp.receive(dp.port(2)!, frame(A, B), null);
+  assert.deepEqual(
+    sent.map((s) => s.port),
+    ['qvoA'],
+  );
+  sent.length = 0;
+  clock = 600e9;
+  assert.doesNotMatch(dp.macs.formatShow(), /fa:16:3e:00:00:0a/);
+  dp.receive(dp.port(2)!, frame(A, B), null);
+  assert.deepEqual(
+    sent.map((s) => s.port),
+    ['qvoA', 'qvoC'],
+  );
+});

@@ -21,6 +21,7 @@ import { DpPort, type DpPortKind } from './dp-port.js';
 import { Match } from './flow-match.js';
 import { parseFlow } from './flow-parse.js';
 import { Flow } from './flow-table.js';
+import { DEFAULT_MAC_AGING_S } from './mac-learning.js';
 import { Ovsdb, type Row, type UuidSource, uuidFrom } from './ovsdb.js';
 import { OFPP_LOCAL } from './ports.js';
 import { TunnelEndpoint, type TunnelPortConfig, tunnelConfigOf } from './tunnel.js';
@@ -156,6 +157,9 @@ export class Vswitchd implements DeviceMaster {
         this.bridges.set(name, st);
         this.applyFailMode(st, row, true);
       }
+      // other_config:mac-aging-time (seconds) ages the NORMAL MAC table (default 300).
+      const aging = Number(row.map('other_config').get('mac-aging-time') ?? DEFAULT_MAC_AGING_S);
+      st.dp.macs.agingNs = (Number.isFinite(aging) && aging > 0 ? aging : DEFAULT_MAC_AGING_S) * 1e9;
       this.reconfigurePorts(st, row);
       this.applyFailMode(st, row, false);
       this.writeBridgeStatus(st, row);
