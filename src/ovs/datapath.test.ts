@@ -250,3 +250,20 @@ test('NORMAL: learned MACs age out after 300 s of silence and the bridge floods 
     ['qvoA', 'qvoC'],
   );
 });
+
+test('runt and truncated frames never throw into the engine', () => {
+  const { dp, sent } = bridge('br0', [
+    ['p1', 1],
+    ['p2', 2],
+  ]);
+  addFlow(dp, 'priority=1,actions=mod_dl_src:fa:16:3e:00:00:99,mod_vlan_vid:5,output:2');
+  dp.receive(dp.port(1)!, new Uint8Array(6), null);
+  assert.equal(dp.port(1)!.rxErrors, 1);
+  // A truncated IPv4 header and a truncated ARP still forward (fields simply not extracted).
+  const ipShort = frame(B, A, 4);
+  const arpShort = buildEthernetFrame({ dst: B, src: A, ethertype: 0x0806 }, new Uint8Array(10));
+  dp.receive(dp.port(1)!, ipShort, null);
+  dp.receive(dp.port(1)!, arpShort, null);
+  assert.equal(sent.length, 2);
+  assert.equal(sent[0].frame.length, ipShort.length + 4);
+});

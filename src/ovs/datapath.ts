@@ -86,6 +86,11 @@ export class Datapath implements PortNames {
   receive(port: DpPort, frame: Uint8Array, trace: Trace | null, tunnel: TunnelIn | null = null): void {
     port.rxPackets++;
     port.rxBytes += frame.length;
+    if (frame.length < 14) {
+      // Runt frame: no Ethernet header to parse (the datapath's flow extraction would fail).
+      port.rxErrors++;
+      return;
+    }
     const xl = this.enter(trace);
     if (xl === null) return;
     try {
