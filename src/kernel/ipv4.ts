@@ -98,7 +98,15 @@ export class Ipv4Stack {
       return;
     }
     if (ns.netfilter !== null) {
-      frame = frame.slice(0, L3 + ipv4TotalLen(frame, L3)); // NAT may rewrite: take a private copy
+      if (ipv4IsFragment(frame, L3)) {
+        // nf_defrag_ipv4: conntrack and NAT see whole datagrams; a forwarded one is fragmented
+        // again on output.
+        const whole = this.reasm.add(frame, trace);
+        if (whole === null) return;
+        frame = whole;
+      } else {
+        frame = frame.slice(0, L3 + ipv4TotalLen(frame, L3)); // NAT may rewrite: take a private copy
+      }
       if (!this.hook('PREROUTING', frame, dev, null, trace)) return;
     }
     const dst = ipv4Dst(frame, L3);

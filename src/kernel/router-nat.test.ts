@@ -156,6 +156,23 @@ test('east-west through the router is not NATed; an iptables DROP rule stops the
   assert.equal(again[0]?.kind, 'reply');
 });
 
+test('a fragmented ping through SNAT: the router reassembles before conntrack and fragments again', () => {
+  const { sched, vm2, gw, r } = router();
+  const onExt = watch(gw);
+  const events: PingEvent[] = [];
+  vm2.openPing((e) => events.push(e)).send(ip('172.24.4.1'), 1, { size: 2000 });
+  sched.runFor(1e9);
+  assert.equal(events[0]?.kind, 'reply');
+  if (events[0].kind === 'reply') assert.equal(events[0].bytes, 2008);
+  // every fragment on the external side carries the SNAT address
+  assert.ok(onExt.length >= 2);
+  assert.ok(
+    onExt.filter((l) => l.startsWith('rx')).every((l) => l.includes('172.24.4.111 > 172.24.4.1')),
+    onExt.join('\n'),
+  );
+  assert.ok(r.stats.reasmOKs >= 2, 'both directions reassembled in the router');
+});
+
 test('REJECT answers with the ICMP error it names', () => {
   const { sched, vm1, nf } = router();
   iptables(nf, [
