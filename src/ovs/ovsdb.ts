@@ -131,6 +131,23 @@ export class Ovsdb {
     this.rows.delete(uuid);
   }
 
+  /** Whether any row refers to `uuid` (OVSDB refuses to delete a strongly referenced row). */
+  isReferenced(uuid: string): boolean {
+    return this.referencedUuids().has(uuid);
+  }
+
+  private referencedUuids(): Set<string> {
+    const referenced = new Set<string>();
+    for (const r of this.rows.values()) {
+      for (const [name, t] of Object.entries(SCHEMA[r.table])) {
+        if (t.key === 'uuid' && t.ref) for (const u of r.get(name) as string[]) referenced.add(u);
+        if (t.value === 'uuid')
+          for (const u of (r.get(name) as Map<Atom, Atom>).values()) referenced.add(String(u));
+      }
+    }
+    return referenced;
+  }
+
   /** Runs `fn` as one transaction: on a throw, every change is undone. Nested calls join the outer one. */
   transact<T>(fn: () => T): T {
     if (this.inTxn === 0) {

@@ -236,6 +236,11 @@ function runOne(ops: VsctlOps, c: Cmd, bare: boolean): { out: string; code?: num
           if (ifExists) continue;
           throw new VsctlError(`no row "${id}" in table ${table}`);
         }
+        if (ops.db.isReferenced(row.uuid)) {
+          throw new VsctlError(
+            `transaction error: {"details":"cannot delete ${table} row ${row.uuid} because of 1 remaining reference(s)","error":"referential integrity violation"}`,
+          );
+        }
         ops.db.delete(row.uuid);
       }
       return { out: '' };
