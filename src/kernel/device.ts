@@ -108,6 +108,8 @@ export abstract class NetDevice {
   promisc = false;
   /** net.ipv4.conf.DEV.proxy_arp */
   proxyArp = false;
+  /** net.ipv6.conf.DEV.disable_ipv6 (os-vif sets it on qbr: no fe80:: address is shown). */
+  ipv6Disabled = false;
   /** Namespace the device currently belongs to. */
   netns: Namespace;
   /** Bridge or OVS datapath that owns it, or null. */

@@ -309,6 +309,11 @@ export class Namespace {
       const d = this.devices.get(m[1]);
       if (d !== undefined) d.proxyArp = value.trim() === '1';
     }
+    const v6 = /^net\.ipv6\.conf\.([^.]+)\.disable_ipv6$/.exec(key);
+    if (v6 !== null) {
+      const d = this.devices.get(v6[1]);
+      if (d !== undefined) d.ipv6Disabled = value.trim() === '1';
+    }
   }
 
   getSysctl(key: string): string | undefined {
