@@ -1,6 +1,7 @@
 // ARP for Ethernet/IPv4 (RFC 826): htype 1, ptype 0x0800, hlen 6, plen 4, 28 bytes.
 import { readU16, writeU16 } from './byte-order.js';
 import { ETH_HEADER_LEN, ETHERTYPE_ARP, emitEthernet } from './ethernet.js';
+import { allocFrame } from './frame-alloc.js';
 import { readIp, writeIp } from './ipv4-address.js';
 import { macToString, writeMac } from './mac.js';
 import { fail, ok, type ParseResult } from './result.js';
@@ -62,7 +63,7 @@ export function emitArp(repr: ArpRepr, buf: Uint8Array, off: number): void {
  * minimum is applied by physical NICs only).
  */
 export function buildArpFrame(repr: ArpRepr, ethDst?: string): Uint8Array {
-  const frame = new Uint8Array(ETH_HEADER_LEN + ARP_LEN);
+  const frame = allocFrame(ETH_HEADER_LEN + ARP_LEN);
   const dst = ethDst ?? (repr.op === ARP_REQUEST ? 'ff:ff:ff:ff:ff:ff' : repr.targetMac);
   emitEthernet({ dst, src: repr.senderMac, ethertype: ETHERTYPE_ARP }, frame, 0);
   emitArp(repr, frame, ETH_HEADER_LEN);

@@ -1,7 +1,8 @@
 // Ethernet II: 6-byte destination, 6-byte source, 2-byte EtherType, payload. No FCS (Linux never
 // shows it to taps or pcap either).
 import { readU16, writeU16 } from './byte-order.js';
-import { macToString, writeMac } from './mac.js';
+import { allocFrame } from './frame-alloc.js';
+import { type MacInput, macToString, writeMac } from './mac.js';
 import { fail, ok, type ParseResult } from './result.js';
 
 export const ETH_HEADER_LEN = 14;
@@ -26,6 +27,13 @@ export interface EthernetRepr {
   ethertype: number;
 }
 
+/** What emit accepts: MACs as text or bytes (bytes avoid parsing on hot paths). */
+export interface EthernetFields {
+  dst: MacInput;
+  src: MacInput;
+  ethertype: number;
+}
+
 export function parseEthernet(frame: Uint8Array, off = 0): ParseResult<EthernetRepr> {
   if (frame.length - off < ETH_HEADER_LEN) return fail('truncated');
   return ok({
@@ -36,15 +44,15 @@ export function parseEthernet(frame: Uint8Array, off = 0): ParseResult<EthernetR
 }
 
 /** Writes the 14-byte header; the payload follows at off + 14. */
-export function emitEthernet(repr: EthernetRepr, frame: Uint8Array, off = 0): void {
+export function emitEthernet(repr: EthernetFields, frame: Uint8Array, off = 0): void {
   writeMac(frame, off, repr.dst);
   writeMac(frame, off + 6, repr.src);
   writeU16(frame, off + 12, repr.ethertype);
 }
 
 /** A new frame: header from `repr` followed by a copy of `payload`. */
-export function buildEthernetFrame(repr: EthernetRepr, payload: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(ETH_HEADER_LEN + payload.length);
+export function buildEthernetFrame(repr: EthernetFields, payload: Uint8Array): Uint8Array {
+  const frame = allocFrame(ETH_HEADER_LEN + payload.length);
   emitEthernet(repr, frame, 0);
   frame.set(payload, ETH_HEADER_LEN);
   return frame;

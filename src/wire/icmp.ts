@@ -2,6 +2,7 @@
 // the ICMP message length (IP total length minus IP header).
 import { readU16, writeU16 } from './byte-order.js';
 import { internetChecksum, replace16 } from './checksum.js';
+import { copyFrame } from './frame-alloc.js';
 import { ipv4HeaderLen, ipv4TotalLen } from './ipv4.js';
 import { fail, ok, type ParseResult, type WireError } from './result.js';
 
@@ -167,5 +168,5 @@ export function buildIcmp(repr: IcmpRepr): Uint8Array {
 export function icmpQuote(ipPacket: Uint8Array, off = 0, style: 'linux' | 'rfc792' = 'linux'): Uint8Array {
   const total = Math.min(ipv4TotalLen(ipPacket, off), ipPacket.length - off);
   const max = style === 'rfc792' ? ipv4HeaderLen(ipPacket, off) + 8 : 576 - 20 - ICMP_HEADER_LEN;
-  return ipPacket.slice(off, off + Math.min(total, max));
+  return copyFrame(ipPacket, off, off + Math.min(total, max));
 }

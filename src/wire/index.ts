@@ -4,6 +4,7 @@ export * from './byte-order.js';
 export * from './checksum.js';
 export * from './dhcp.js';
 export * from './ethernet.js';
+export * from './frame-alloc.js';
 export * from './icmp.js';
 export * from './ipv4.js';
 export * from './ipv4-address.js';

@@ -4,6 +4,7 @@
 // by NOPs after the first fragment (ip_options_fragment). Reassembly is stateful and lives in the
 // kernel; this is only the codec part.
 import { readU16, writeU16 } from './byte-order.js';
+import { allocFrame, copyFrame } from './frame-alloc.js';
 import { fillIpv4Checksum, ipv4HeaderLen, ipv4TotalLen } from './ipv4.js';
 
 const IPOPT_END = 0;
@@ -17,7 +18,7 @@ const IPOPT_NOOP = 1;
 export function ipv4Fragment(b: Uint8Array, off: number, mtu: number): Uint8Array[] {
   const hl = ipv4HeaderLen(b, off);
   const total = ipv4TotalLen(b, off);
-  if (total <= mtu) return [b.slice(off, off + total)];
+  if (total <= mtu) return [copyFrame(b, off, off + total)];
   const chunk = (mtu - hl) & ~7;
   if (chunk <= 0) return [];
   const flags = readU16(b, off + 6);
@@ -40,7 +41,7 @@ export function ipv4Fragment(b: Uint8Array, off: number, mtu: number): Uint8Arra
   for (let pos = 0; pos < total - hl; pos += chunk) {
     const len = Math.min(chunk, total - hl - pos);
     const last = pos + len >= total - hl;
-    const f = new Uint8Array(hl + len);
+    const f = allocFrame(hl + len);
     f.set(pos === 0 ? b.subarray(off, off + hl) : otherHeader, 0);
     f.set(b.subarray(off + hl + pos, off + hl + pos + len), hl);
     writeU16(f, 2, hl + len);

@@ -2,6 +2,7 @@
 // caller has from there (the rest of the frame), which may exceed the total length (Ethernet padding).
 import { readU16, writeU16 } from './byte-order.js';
 import { adjust32, checksumReplace16, internetChecksum, replace16 } from './checksum.js';
+import { allocFrame } from './frame-alloc.js';
 import { readIp, writeIp } from './ipv4-address.js';
 import { fail, ok, type ParseResult, type WireError } from './result.js';
 
@@ -9,6 +10,8 @@ export const IPV4_MIN_HEADER_LEN = 20;
 export const IP_PROTO_ICMP = 1;
 export const IP_PROTO_TCP = 6;
 export const IP_PROTO_UDP = 17;
+const NO_OPTIONS = new Uint8Array(0);
+
 /** Linux's default TTL (net.ipv4.ip_default_ttl). */
 export const DEFAULT_TTL = 64;
 
@@ -148,7 +151,7 @@ export function ipv4Repr(fields: Ipv4Fields, payloadLength: number): Ipv4Repr {
     dontFragment: fields.dontFragment,
     moreFragments: fields.moreFragments ?? false,
     fragmentOffset: fields.fragmentOffset ?? 0,
-    options: fields.options ?? new Uint8Array(0),
+    options: fields.options ?? NO_OPTIONS,
     payloadLength,
   };
 }
@@ -219,7 +222,7 @@ export function ipv4SetL4Port(b: Uint8Array, off: number, which: 0 | 1, port: nu
 export function buildIpv4Packet(fields: Ipv4Fields, payload: Uint8Array): Uint8Array {
   const repr = ipv4Repr(fields, payload.length);
   const hl = ipv4ReprHeaderLen(repr);
-  const b = new Uint8Array(hl + payload.length);
+  const b = allocFrame(hl + payload.length);
   emitIpv4(repr, b, 0);
   b.set(payload, hl);
   return b;

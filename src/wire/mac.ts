@@ -11,8 +11,27 @@ export function macToString(buf: Uint8Array, off = 0): string {
   return `${HEX[buf[off]]}:${HEX[buf[off + 1]]}:${HEX[buf[off + 2]]}:${HEX[buf[off + 3]]}:${HEX[buf[off + 4]]}:${HEX[buf[off + 5]]}`;
 }
 
+function hexNibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
 /** Parses 'fa:16:3e:2b:7c:11' (also upper case, or '-' separated as Neutron sometimes gets them); null if invalid. */
 export function parseMac(text: string): Uint8Array | null {
+  if (text.length === 17) {
+    // The canonical form, without regexes or splitting (builders call this per frame).
+    const out = new Uint8Array(6);
+    for (let i = 0; i < 6; i++) {
+      const hi = hexNibble(text.charCodeAt(i * 3));
+      const lo = hexNibble(text.charCodeAt(i * 3 + 1));
+      const sep = i < 5 ? text.charCodeAt(i * 3 + 2) : 58;
+      if (hi < 0 || lo < 0 || (sep !== 58 && sep !== 45)) return null;
+      out[i] = (hi << 4) | lo;
+    }
+    return out;
+  }
   const parts = text.split(/[:-]/);
   if (parts.length !== 6) return null;
   const out = new Uint8Array(6);
@@ -31,9 +50,12 @@ export function mac(text: string): Uint8Array {
   return m;
 }
 
-/** Writes a MAC given as text into `buf` at `off`. */
-export function writeMac(buf: Uint8Array, off: number, text: string): void {
-  buf.set(mac(text), off);
+/** A MAC as text or as its 6 bytes. */
+export type MacInput = string | Uint8Array;
+
+/** Writes a MAC (text or bytes) into `buf` at `off`. */
+export function writeMac(buf: Uint8Array, off: number, m: MacInput): void {
+  buf.set(typeof m === 'string' ? mac(m) : m.subarray(0, 6), off);
 }
 
 /** The 48-bit MAC at `off` as a number (for FDB / learning-table keys on the hot path). */

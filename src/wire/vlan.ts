@@ -3,6 +3,7 @@
 // the length changes.
 import { readU16, writeU16 } from './byte-order.js';
 import { ETH_HEADER_LEN, ETHERTYPE_VLAN } from './ethernet.js';
+import { allocFrame } from './frame-alloc.js';
 import { fail, ok, type ParseResult } from './result.js';
 
 export const VLAN_TAG_LEN = 4;
@@ -57,7 +58,7 @@ export function parseVlan(frame: Uint8Array, off = 0): ParseResult<VlanRepr> {
 
 /** A new frame with an 802.1Q tag inserted after the MACs (the frame's EtherType moves inside the tag). */
 export function pushVlan(frame: Uint8Array, tci: VlanTci | number): Uint8Array {
-  const out = new Uint8Array(frame.length + VLAN_TAG_LEN);
+  const out = allocFrame(frame.length + VLAN_TAG_LEN);
   out.set(frame.subarray(0, 12), 0);
   writeU16(out, 12, ETHERTYPE_VLAN);
   writeU16(out, 14, typeof tci === 'number' ? tci & 0xffff : encodeTci(tci));
@@ -68,7 +69,7 @@ export function pushVlan(frame: Uint8Array, tci: VlanTci | number): Uint8Array {
 /** A new frame without the outer 802.1Q tag; an untagged frame is returned as is. */
 export function popVlan(frame: Uint8Array): Uint8Array {
   if (!isVlanTagged(frame)) return frame;
-  const out = new Uint8Array(frame.length - VLAN_TAG_LEN);
+  const out = allocFrame(frame.length - VLAN_TAG_LEN);
   out.set(frame.subarray(0, 12), 0);
   out.set(frame.subarray(16), 12);
   return out;

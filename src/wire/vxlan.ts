@@ -2,6 +2,7 @@
 // Header: flags (0x08 = I, VNI valid), 3 reserved bytes, 24-bit VNI, 1 reserved byte.
 import { readU16 } from './byte-order.js';
 import { ETH_HEADER_LEN, ETHERTYPE_IPV4, emitEthernet, ethType } from './ethernet.js';
+import { allocFrame } from './frame-alloc.js';
 import {
   checkIpv4,
   DEFAULT_TTL,
@@ -12,6 +13,7 @@ import {
   ipv4Repr,
   ipv4Src,
 } from './ipv4.js';
+import type { MacInput } from './mac.js';
 import { fail, ok, type ParseResult } from './result.js';
 import { checkUdp, emitUdp, UDP_HEADER_LEN, udpDstPort, udpSrcPort } from './udp.js';
 
@@ -48,8 +50,8 @@ export function emitVxlan(vni: number, b: Uint8Array, off: number): void {
 }
 
 export interface VxlanOuter {
-  srcMac: string;
-  dstMac: string;
+  srcMac: MacInput;
+  dstMac: MacInput;
   srcIp: number;
   dstIp: number;
   /** Linux/OVS pick it from a hash of the inner flow within 32768-60999 so ECMP spreads tunnels. */
@@ -68,7 +70,7 @@ export interface VxlanOuter {
 /** A new outer frame carrying `inner` (an Ethernet frame without FCS). */
 export function vxlanEncapsulate(outer: VxlanOuter, inner: Uint8Array): Uint8Array {
   const udpLen = UDP_HEADER_LEN + VXLAN_HEADER_LEN + inner.length;
-  const frame = new Uint8Array(ETH_HEADER_LEN + 20 + udpLen);
+  const frame = allocFrame(ETH_HEADER_LEN + 20 + udpLen);
   emitEthernet({ dst: outer.dstMac, src: outer.srcMac, ethertype: ETHERTYPE_IPV4 }, frame, 0);
   const ipOff = ETH_HEADER_LEN;
   emitIpv4(
