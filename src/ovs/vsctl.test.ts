@@ -160,3 +160,23 @@ test('a port whose device does not exist shows the error OVS reports', () => {
     /Port qvoghost\n {12}Interface qvoghost\n {16}error: "could not open network device qvoghost \(No such device\)"\n/,
   );
 });
+
+test('list/find with --columns, --bare and --format=json (what scripts parse)', () => {
+  const { run } = computeNode();
+  run('set', 'Interface', 'qvo6f8a1c2d-3e', 'external_ids:iface-id=6f8a1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d');
+  assert.equal(
+    run(
+      '--format=json',
+      '--columns=name,external_ids,ofport',
+      'find',
+      'Interface',
+      'external_ids:iface-id=6f8a1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d',
+    ),
+    '{"data":[["qvo6f8a1c2d-3e",["map",[["iface-id","6f8a1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d"]]],2]],"headings":["name","external_ids","ofport"]}\n',
+  );
+  assert.equal(run('--bare', '--columns=ofport', 'list', 'Interface', 'patch-tun'), '1\n');
+  assert.equal(
+    run('--columns=name,tag', 'find', 'Port', 'tag=1'),
+    'name                : qvo6f8a1c2d-3e\ntag                 : 1\n',
+  );
+});

@@ -32,15 +32,18 @@ interface Cmd {
 const GLOBAL_OPTS =
   /^--(timeout|db|format|data|pretty|no-wait|dry-run|oneline|no-syslog|verbose|retry|bare|no-headings|columns)\b/;
 
-function parseArgv(argv: string[]): { cmds: Cmd[]; bare: boolean; oneline: boolean } {
+function parseArgv(argv: string[]): { cmds: Cmd[]; bare: boolean; json: boolean; oneline: boolean } {
   const cmds: Cmd[] = [];
   let bare = false;
+  let json = false;
   let oneline = false;
   let i = 0;
   // Global options come before the first command.
   while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '--') {
     const a = argv[i];
     if (a === '--bare') bare = true;
+    else if (a === '--format=json' || a === '-f=json') json = true;
+    else if (a === '--format' || a === '-f') json = argv[++i] === 'json';
     else if (a === '--oneline') oneline = true;
     else if (a === '-t' || a === '--timeout' || a === '--db') i++;
     else if (
@@ -71,7 +74,7 @@ function parseArgv(argv: string[]): { cmds: Cmd[]; bare: boolean; oneline: boole
     else cur.args.push(a);
   }
   if (cur.name) cmds.push(cur);
-  return { cmds, bare, oneline };
+  return { cmds, bare: bare && !json, json, oneline };
 }
 
 const ARITY: Record<string, [number, number]> = {
@@ -114,7 +117,7 @@ export function runVsctl(db: Ovsdb, argv: string[]): CommandResult {
   let out = '';
   let code = 0;
   try {
-    const { cmds, bare } = parseArgv(argv);
+    const { cmds, bare, json } = parseArgv(argv);
     if (cmds.length === 0) throw new VsctlError('missing command name (use --help for help)');
     for (const c of cmds) {
       const ar = ARITY[c.name];
@@ -125,7 +128,7 @@ export function runVsctl(db: Ovsdb, argv: string[]): CommandResult {
     }
     db.transact(() => {
       for (const c of cmds) {
-        const r = runOne(ops, c, bare);
+        const r = runOne(ops, c, json ? 'json' : bare ? 'bare' : 'list');
         out += r.out;
         if (r.code) code = r.code;
       }
@@ -137,7 +140,7 @@ export function runVsctl(db: Ovsdb, argv: string[]): CommandResult {
   }
 }
 
-function runOne(ops: VsctlOps, c: Cmd, bare: boolean): { out: string; code?: number } {
+function runOne(ops: VsctlOps, c: Cmd, fmt: RecordFormat): { out: string; code?: number } {
   const a = c.args;
   const mayExist = c.opts.has('may-exist');
   const ifExists = c.opts.has('if-exists');
@@ -253,14 +256,14 @@ function runOne(ops: VsctlOps, c: Cmd, bare: boolean): { out: string; code?: num
         out: formatRecords(
           rows.filter((r): r is Row => r !== undefined),
           c.columns,
-          bare,
+          fmt,
         ),
       };
     }
     case 'find': {
       const table = VsctlOps.tableName(a[0]);
       const rows = ops.db.table(table).filter((r) => a.slice(1).every((cond) => matches(r, cond)));
-      return { out: formatRecords(rows, c.columns, bare) };
+      return { out: formatRecords(rows, c.columns, fmt) };
     }
     case 'set-fail-mode':
       if (a[1] !== 'standalone' && a[1] !== 'secure')
@@ -381,21 +384,42 @@ function matches(r: Row, cond: string): boolean {
   return op === '=' ? equal : !equal;
 }
 
-/** `list`/`find` output: `_uuid` then columns alphabetically, names padded to 20. */
-function formatRecords(rows: Row[], columns: string[] | undefined, bare: boolean): string {
+type RecordFormat = 'list' | 'bare' | 'json';
+
+/** `list`/`find` output: `_uuid` then columns alphabetically, names padded to 20 (or --bare, --format=json). */
+function formatRecords(rows: Row[], columns: string[] | undefined, fmt: RecordFormat): string {
+  const colsOf = (r: Row) => columns ?? ['_uuid', ...Object.keys(SCHEMA[r.table]).sort()];
+  if (fmt === 'json') {
+    const headings = rows.length ? colsOf(rows[0]) : (columns ?? []);
+    const data = rows.map((r) =>
+      colsOf(r).map((c) => (c === '_uuid' ? ['uuid', r.uuid] : datumToJson(SCHEMA[r.table][c], r.get(c)))),
+    );
+    return `${JSON.stringify({ data, headings })}\n`;
+  }
   const blocks: string[] = [];
   for (const r of rows) {
     const schema = SCHEMA[r.table];
-    const cols = columns ?? ['_uuid', ...Object.keys(schema).sort()];
     const lines: string[] = [];
-    for (const c of cols) {
+    for (const c of colsOf(r)) {
       const value =
-        c === '_uuid' ? r.uuid : bare ? datumToBare(schema[c], r.get(c)) : datumToString(schema[c], r.get(c));
-      lines.push(bare ? value : `${c.padEnd(20)}: ${value}`);
+        c === '_uuid'
+          ? r.uuid
+          : fmt === 'bare'
+            ? datumToBare(schema[c], r.get(c))
+            : datumToString(schema[c], r.get(c));
+      lines.push(fmt === 'bare' ? value : `${c.padEnd(20)}: ${value}`);
     }
     blocks.push(lines.join('\n'));
   }
   return blocks.length ? `${blocks.join('\n\n')}\n` : '';
+}
+
+/** ovsdb_datum_to_json(): one atom bare, otherwise ["set", […]] / ["map", [[k, v] …]]; UUIDs as ["uuid", …]. */
+function datumToJson(t: (typeof SCHEMA)[string][string], d: Atom[] | Map<Atom, Atom>): unknown {
+  const atom = (a: Atom, type: string) => (type === 'uuid' ? ['uuid', a] : a);
+  if (d instanceof Map) return ['map', [...d].map(([k, v]) => [atom(k, t.key), atom(v, t.value!)])];
+  if (d.length === 1) return atom(d[0], t.key);
+  return ['set', d.map((a) => atom(a, t.key))];
 }
 
 /** `ovs-vsctl show`: cmd_show_row() over Open_vSwitch → Manager/Bridge → Controller/Port → Interface. */
