@@ -13,7 +13,7 @@ import { type DeviceMaster, fitsMtu, NetDevice } from './device.js';
 import { Fdb } from './fdb.js';
 import type { Host } from './host.js';
 import type { Namespace } from './netns.js';
-import type { NfHook, NfPacket } from './nf-hooks.js';
+import type { NfHook } from './nf-hooks.js';
 import type { Trace } from './trace.js';
 
 /** Default `ageing_time` of a new bridge: 300 s. */
@@ -243,17 +243,16 @@ export class LinuxBridge extends NetDevice implements DeviceMaster {
     physOut: NetDevice | null,
     trace: Trace | null,
   ): boolean {
-    const pkt: NfPacket = {
-      hook,
-      frame,
-      l3: ETH_HEADER_LEN,
-      inDev: this,
-      outDev: physOut === null ? null : this,
-      physIn,
-      physOut,
-      bridged: true,
-      trace,
-    };
+    const pkt = this.netns.nfPacket;
+    pkt.hook = hook;
+    pkt.frame = frame;
+    pkt.l3 = ETH_HEADER_LEN;
+    pkt.inDev = this;
+    pkt.outDev = physOut === null ? null : this;
+    pkt.physIn = physIn;
+    pkt.physOut = physOut;
+    pkt.bridged = true;
+    pkt.trace = trace;
     const nf = this.netns.netfilter!;
     const verdict = nf.run(pkt);
     if (trace !== null) {

@@ -47,7 +47,7 @@ import { ipToString, writeIp } from '../wire/ipv4-address.js';
 import type { NetDevice } from './device.js';
 import { fragmentIpv4, Reassembler } from './fragment.js';
 import type { Namespace } from './netns.js';
-import type { NfHook, NfPacket } from './nf-hooks.js';
+import type { NfHook } from './nf-hooks.js';
 import type { Route } from './routes.js';
 import type { Trace } from './trace.js';
 
@@ -505,17 +505,16 @@ export class Ipv4Stack {
     outDev: NetDevice | null,
     trace: Trace | null,
   ): boolean {
-    const pkt: NfPacket = {
-      hook,
-      frame,
-      l3: L3,
-      inDev,
-      outDev,
-      physIn: null,
-      physOut: null,
-      bridged: false,
-      trace,
-    };
+    const pkt = this.ns.nfPacket;
+    pkt.hook = hook;
+    pkt.frame = frame;
+    pkt.l3 = L3;
+    pkt.inDev = inDev;
+    pkt.outDev = outDev;
+    pkt.physIn = null;
+    pkt.physOut = null;
+    pkt.bridged = false;
+    pkt.trace = trace;
     const nf = this.ns.netfilter!;
     const v = nf.run(pkt);
     if (trace !== null) {

@@ -10,7 +10,7 @@ import { Ipv4Stack } from './ipv4.js';
 import { Loopback } from './links.js';
 import { NeighTable } from './neigh.js';
 import { Netfilter } from './netfilter/index.js';
-import type { NetfilterHooks } from './nf-hooks.js';
+import type { NetfilterHooks, NfPacket } from './nf-hooks.js';
 import { makeRoute, type Route, type RouteSpec, RouteTable } from './routes.js';
 import {
   type PingHandler,
@@ -65,6 +65,22 @@ export class Namespace {
   readonly sysctl = new Map<string, string>(Object.entries(SYSCTL_DEFAULTS));
   /** iptables/conntrack of this namespace, or null when nothing is configured (free fast path). */
   netfilter: NetfilterHooks | null = null;
+  /**
+   * The one NfPacket handed to every hook call of this namespace (refilled each time: no
+   * allocation). Safe because a hook never calls back into the stack synchronously (REJECT replies
+   * are scheduled).
+   */
+  readonly nfPacket: NfPacket = {
+    hook: 'PREROUTING',
+    frame: new Uint8Array(0),
+    l3: 14,
+    inDev: null,
+    outDev: null,
+    physIn: null,
+    physOut: null,
+    bridged: false,
+    trace: null,
+  };
   /** Hot copies of sysctls. */
   ipForward = false;
   bridgeNfCallIptables = true;
