@@ -5,6 +5,7 @@
 // same key state.
 
 import { checksumReplace16, checksumReplace32, internetChecksum } from '../wire/checksum.js';
+import { allocFrame } from '../wire/frame-alloc.js';
 import { DIRTY_ARP, DIRTY_ETH, DIRTY_IP, DIRTY_L4 } from './compiled-actions.js';
 import { K } from './flow-fields.js';
 import { ETH_TYPE_ARP, ETH_TYPE_IP, VLAN_CFI } from './flow-match.js';
@@ -46,7 +47,7 @@ export function buildFrame(
   const tci = key[K.VLAN_TCI];
   const tagged = (tci & VLAN_CFI) !== 0;
   const nl3 = tagged ? 18 : 14;
-  const out = new Uint8Array(nl3 + orig.length - l3);
+  const out = allocFrame(nl3 + orig.length - l3);
   if (dirty & DIRTY_ETH) {
     putMac(out, 0, key[K.DL_DST_HI], key[K.DL_DST_LO]);
     putMac(out, 6, key[K.DL_SRC_HI], key[K.DL_SRC_LO]);

@@ -11,6 +11,7 @@ import type { NetDevice } from '../kernel/device.js';
 import type { Host } from '../kernel/host.js';
 import type { UdpSocket } from '../kernel/sockets.js';
 import type { Trace } from '../kernel/trace.js';
+import { allocFrame } from '../wire/frame-alloc.js';
 import { ipToString, parseIp } from '../wire/ipv4-address.js';
 import { emitVxlan, VXLAN_HEADER_LEN, VXLAN_PORT, vxlanSourcePort } from '../wire/vxlan.js';
 import type { Datapath, TunnelIn } from './datapath.js';
@@ -172,7 +173,8 @@ export class TunnelEndpoint {
     const ns = this.host.root;
     let local = Math.max(c.local, 0);
     if (local === 0) local = ns.ip.route(remote)?.src ?? 0;
-    const frame = new Uint8Array(L3 + 20 + 8 + VXLAN_HEADER_LEN + inner.length);
+    // Fresh pooled memory is zero: UDP checksum 0 and the VXLAN reserved bytes need no writes.
+    const frame = allocFrame(L3 + 20 + 8 + VXLAN_HEADER_LEN + inner.length);
     const u = L3 + 20;
     const sport = vxlanSourcePort(inner);
     frame[u] = sport >>> 8;
