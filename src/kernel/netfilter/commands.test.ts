@@ -221,3 +221,18 @@ test('argv forms: iptables-restore --noflush -w and iptables-save -t -c', () => 
   );
   assert.equal(iptablesSaveCommand(nf, ['-t', 'security'], 'T').status, 1);
 });
+
+test('iptables -L without -n names ports, ICMP types and "anywhere" (golden)', () => {
+  const nf = fresh();
+  iptablesRestore(nf, sToRestore('filter', golden('compute-filter.S.golden')));
+  assert.equal(iptables(nf, ['-L']).stdout, golden('compute-filter.L.golden'));
+  iptables(nf, ['-N', 'x']);
+  iptables(nf, ['-A', 'x', '-p', 'icmp', '--icmp-type', 'echo-request', '-j', 'ACCEPT']);
+  iptables(nf, ['-A', 'x', '-p', 'tcp', '--syn', '-j', 'MARK', '--or-mark', '0x10']);
+  const named = iptables(nf, ['-L', 'x']).stdout;
+  assert.match(named, /\nACCEPT {5}icmp -- {2}anywhere {13}anywhere {13}icmp echo-request\n/);
+  assert.match(named, /tcp flags:FIN,SYN,RST,ACK\/SYN MARK or 0x10\n/);
+  const numeric = iptables(nf, ['-L', 'x', '-n']).stdout;
+  assert.match(numeric, / icmptype 8\n/);
+  assert.match(numeric, / tcp flags:0x17\/0x02 MARK or 0x10\n/);
+});

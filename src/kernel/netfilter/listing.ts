@@ -87,8 +87,8 @@ function ruleLine(chain: Chain, index: number, o: ListOptions): string {
   s += spec.dst?.inv ? '!' : ' ';
   s += `${addrText(spec.dst, numeric).padEnd(19)} `;
   if (t.kind === 'chain' && t.goto) s += '[goto] ';
-  for (const m of spec.matches) s += m.mod.print(m.data);
-  if (t.kind === 'ext') s += t.mod.print(t.data);
+  for (const m of spec.matches) s += m.mod.print(m.data, numeric);
+  if (t.kind === 'ext') s += t.mod.print(t.data, numeric);
   return `${s}\n`;
 }
 

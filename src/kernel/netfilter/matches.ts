@@ -3,7 +3,7 @@
 import { parseMac } from '../../wire/index.js';
 import { saveString } from './argv.js';
 import type { ExtData, MatchModule, RuleContext } from './module.js';
-import { ICMP_TYPES, parsePortRange } from './names.js';
+import { ICMP_TYPES, parsePortRange, portName } from './names.js';
 import {
   CT_DNAT,
   CT_ESTABLISHED,
@@ -58,10 +58,11 @@ function tcpFlagsText(v: number): string {
 
 const portText = (r: [number, number]) => (r[0] === r[1] ? `${r[0]}` : `${r[0]}:${r[1]}`);
 
-function printPorts(name: string, r: [number, number] | null, invert: boolean): string {
+function printPorts(name: string, r: [number, number] | null, invert: boolean, numeric: boolean): string {
   if (!r) return '';
   const i = invert ? '!' : '';
-  return r[0] === r[1] ? ` ${name}:${i}${r[0]}` : ` ${name}s:${i}${r[0]}:${r[1]}`;
+  const [lo, hi] = [portName(r[0], numeric), portName(r[1], numeric)];
+  return r[0] === r[1] ? ` ${name}:${i}${lo}` : ` ${name}s:${i}${lo}:${hi}`;
 }
 
 function portModule(name: 'tcp' | 'udp', proto: number): MatchModule<PortMatch> {
@@ -119,10 +120,15 @@ function portModule(name: 'tcp' | 'udp', proto: number): MatchModule<PortMatch> 
         s += `${inv(d.flagsInv)} --tcp-flags ${tcpFlagsText(d.flagsMask)} ${tcpFlagsText(d.flagsCmp)}`;
       return s;
     },
-    print(d) {
-      let s = ` ${name}${printPorts('spt', d.sport, d.sportInv)}${printPorts('dpt', d.dport, d.dportInv)}`;
-      if (d.hasFlags)
-        s += ` flags:${d.flagsInv ? '!' : ''}0x${d.flagsMask.toString(16).padStart(2, '0')}/0x${d.flagsCmp.toString(16).padStart(2, '0')}`;
+    print(d, numeric) {
+      let s = ` ${name}${printPorts('spt', d.sport, d.sportInv, numeric)}${printPorts('dpt', d.dport, d.dportInv, numeric)}`;
+      if (d.hasFlags) {
+        const hex2 = (v: number) => `0x${v.toString(16).toUpperCase().padStart(2, '0')}`;
+        s += ` flags:${d.flagsInv ? '!' : ''}`;
+        s += numeric
+          ? `${hex2(d.flagsMask)}/${hex2(d.flagsCmp)}`
+          : `${tcpFlagsText(d.flagsMask)}/${tcpFlagsText(d.flagsCmp)}`;
+      }
       return s;
     },
     compile(d) {
@@ -182,8 +188,15 @@ export const icmpMatch: MatchModule<IcmpMatch> = {
     const code = d.codeMin !== 0 || d.codeMax !== 0xff ? `/${d.codeMin}` : '';
     return `${inv(d.invert)} --icmp-type ${d.type}${code}`;
   },
-  print(d) {
-    if (d.type === 0xff) return ` icmp${d.invert ? ' !' : ''}any`;
+  print(d, numeric) {
+    if (!numeric) {
+      // The first name in libipt_icmp's table with exactly this type and code range.
+      const name = Object.entries(ICMP_TYPES).find(
+        ([, t]) => t[0] === d.type && t[1] === d.codeMin && t[2] === d.codeMax,
+      );
+      if (name) return ` icmp ${d.invert ? '!' : ''}${name[0]}`;
+    }
+    // No space between "icmp" and "type" here: iptables prints "icmptype 8".
     let s = ` icmp${d.invert ? ' !' : ''}type ${d.type}`;
     if (d.codeMin === d.codeMax) s += ` code ${d.codeMin}`;
     else if (d.codeMin !== 0 || d.codeMax !== 0xff) s += ` codes ${d.codeMin}-${d.codeMax}`;
@@ -231,7 +244,12 @@ export const multiportMatch: MatchModule<Multiport> = {
     return null;
   },
   save: (d) => `${inv(d.invert)} --${d.which} ${d.ranges.map(portText).join(',')}`,
-  print: (d) => ` multiport ${d.which} ${d.invert ? ' !' : ''}${d.ranges.map(portText).join(',')}`,
+  print: (d, numeric) =>
+    ` multiport ${d.which} ${d.invert ? ' !' : ''}${d.ranges
+      .map((r) =>
+        r[0] === r[1] ? portName(r[0], numeric) : `${portName(r[0], numeric)}:${portName(r[1], numeric)}`,
+      )
+      .join(',')}`,
   compile(d) {
     const lo = d.ranges.map((r) => r[0]);
     const hi = d.ranges.map((r) => r[1]);

@@ -26,8 +26,8 @@ export interface Extension<D> {
   finalize?(d: D, ctx: RuleContext): string | null;
   /** Options as iptables -S / iptables-save print them, each with a leading space. */
   save(d: D): string;
-  /** The tail iptables -L prints for it, with a leading space. */
-  print(d: D): string;
+  /** The tail iptables -L prints for it, with a leading space; `numeric` is -n (no service/type names). */
+  print(d: D, numeric: boolean): string;
 }
 
 export interface MatchModule<D = unknown> extends Extension<D> {

@@ -22,6 +22,7 @@ export function protocolName(num: number): string | undefined {
   return undefined;
 }
 
+// The /etc/services entries (Debian netbase) a cloud's rules tend to mention.
 const SERVICES: Record<string, number> = {
   ftp: 21,
   ssh: 22,
@@ -34,8 +35,21 @@ const SERVICES: Record<string, number> = {
   http: 80,
   ntp: 123,
   snmp: 161,
+  ldap: 389,
   https: 443,
+  rsync: 873,
+  mysql: 3306,
+  postgresql: 5432,
+  amqp: 5672,
+  'http-alt': 8080,
 };
+
+const PORT_NAMES = new Map(Object.entries(SERVICES).map(([n, p]) => [p, n]));
+
+/** The service name iptables -L shows for a port without -n (getservbyport), else the number. */
+export function portName(port: number, numeric: boolean): string {
+  return numeric ? String(port) : (PORT_NAMES.get(port) ?? String(port));
+}
 
 /** A port number or service name; null when invalid. */
 export function parsePort(text: string): number | null {

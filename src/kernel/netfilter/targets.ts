@@ -195,8 +195,17 @@ export const markTarget: TargetModule<XmarkData> = {
   parse: (d, opt, args) => parseXmark(d, opt, args[0]),
   finalize: (d) => (d.given ? null : 'MARK target: Parameter --set/and/or/xor-mark is required'),
   save: (d) => ` --set-xmark ${hex(d.value)}/${hex(d.mask)}`,
+  // libxt_MARK's mark_tg_print names the special cases of the xmark operation.
   print: (d) =>
-    d.mask === 0xffffffff ? ` MARK set ${hex(d.value)}` : ` MARK xset ${hex(d.value)}/${hex(d.mask)}`,
+    d.value === 0
+      ? ` MARK and ${hex(~d.mask)}`
+      : d.value === d.mask
+        ? ` MARK or ${hex(d.value)}`
+        : d.mask === 0
+          ? ` MARK xor ${hex(d.value)}`
+          : d.mask === 0xffffffff
+            ? ` MARK set ${hex(d.value)}`
+            : ` MARK xset ${hex(d.value)}/${hex(d.mask)}`,
 };
 
 export interface ConnmarkData {
