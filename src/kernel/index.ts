@@ -45,5 +45,14 @@ export {
   type UdpSendOptions,
   UdpSocket,
 } from './sockets.js';
+export { attachNamespaceAsGuest } from './tap-guest.js';
 export { Trace, type TraceAction, type TraceStep } from './trace.js';
 export { Nic, UnderlaySegment } from './underlay.js';
+export {
+  VxlanDevice,
+  VxlanPort,
+  type VxlanReceiver,
+  type VxlanSendOptions,
+  vxlanPortOf,
+  vxlanSend,
+} from './vxlan.js';
