@@ -85,7 +85,7 @@ export class Scheduler {
   at(time: number, fn: EventFn, a0?: unknown, a1?: unknown, a2?: unknown): TimerHandle {
     if (this.freeCount === 0) this.grow(this.cap * 2);
     const slot = this.free[--this.freeCount];
-    this.time[slot] = time < this.now ? this.now : time;
+    this.time[slot] = Math.max(time, this.now);
     this.seq[slot] = this.nextSeq++;
     this.fn[slot] = fn;
     this.a0[slot] = a0;
