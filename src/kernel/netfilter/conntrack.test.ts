@@ -13,6 +13,7 @@ import {
   TCP_SYN,
   tcpDstPort,
 } from '../../wire/index.js';
+import { conntrackCommand } from './conntrack-tool.js';
 import { iptables } from './iptables.js';
 import { Netfilter } from './netfilter.js';
 import { echo, hook, routed, tcp, udp } from './test-packets.js';
@@ -175,4 +176,31 @@ test('expired connections are swept even when never looked up again', () => {
   clock.now = 31e9; // past the 30 s UDP timeout
   for (let i = 0; i < 1200; i++) hook(nf, 'OUTPUT', udp('10.0.0.6', 1024 + i, '10.0.1.5', 53), null, 'eth0');
   assert.ok(nf.conntrack.size <= 1200, `old entries swept (${nf.conntrack.size} left)`);
+});
+
+test("conntrack -L/-D/-F/-C as Neutron calls it (delete a port's entries by address and zone)", () => {
+  const nf = fresh();
+  iptables(nf, ['-t', 'raw', '-A', 'PREROUTING', '-i', 'z1', '-j', 'CT', '--zone', '4097']);
+  routed(nf, udp('10.0.0.5', 1000, '10.0.1.5', 53), 'z1', 'b');
+  routed(nf, udp('10.0.0.6', 1000, '10.0.1.5', 53), 'z1', 'b');
+  routed(nf, echo('10.0.0.5', '10.0.1.5'), 'other', 'b');
+  const all = conntrackCommand(nf, ['-L']);
+  assert.equal(all.stdout.split('\n').length - 1, 3);
+  assert.equal(all.stderr, 'conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown.\n');
+  assert.equal(conntrackCommand(nf, ['-C']).stdout, '3\n');
+  const del = conntrackCommand(nf, ['-D', '-f', 'ipv4', '-s', '10.0.0.5', '-w', '4097']);
+  assert.equal(del.status, 0);
+  assert.match(
+    del.stdout,
+    /^udp {6}17 30 src=10\.0\.0\.5 dst=10\.0\.1\.5 sport=1000 dport=53 \[UNREPLIED\] .* zone=4097 use=1\n$/,
+  );
+  assert.equal(del.stderr, 'conntrack v1.4.7 (conntrack-tools): 1 flow entries have been deleted.\n');
+  assert.equal(conntrackCommand(nf, ['-D', '-s', '10.0.0.5', '-w', '4097']).status, 1);
+  assert.equal(conntrackCommand(nf, ['-L', '-p', 'icmp']).stdout.split('\n').length - 1, 1);
+  assert.equal(
+    conntrackCommand(nf, ['-F']).stderr,
+    'conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n',
+  );
+  assert.equal(conntrackCommand(nf, ['-C']).stdout, '0\n');
+  assert.equal(conntrackCommand(nf, ['-L', '-s', 'bogus']).status, 2);
 });

@@ -253,16 +253,20 @@ export class ConntrackTable {
     this.entries.clear();
   }
 
+  /** Virtual time now (ns). */
+  get now(): number {
+    return this.clock.now;
+  }
+
+  /** Confirmed, unexpired entries, oldest first: what `conntrack -L` shows. */
+  live(): CtEntry[] {
+    const now = this.clock.now;
+    return [...this.entries].filter((e) => (e.status & IPS_CONFIRMED) !== 0 && e.expires > now);
+  }
+
   /** `conntrack -L` lines (conntrack-tools 1.4.7 format), oldest first. */
   list(): string[] {
-    const now = this.clock.now;
-    const out: string[] = [];
-    for (const e of this.entries) {
-      if (e.expires <= now && (e.status & IPS_CONFIRMED) !== 0) continue;
-      if ((e.status & IPS_CONFIRMED) === 0) continue;
-      out.push(formatEntry(e, now));
-    }
-    return out;
+    return this.live().map((e) => formatEntry(e, this.clock.now));
   }
 }
 

@@ -101,6 +101,14 @@ test('ingress: allowed ICMP passes, unmatched traffic hits sg-fallback DROP, rep
   assert.equal(raw[0].pkts + raw[2].pkts, 4);
 });
 
+test('br_netfilter drops a bridged frame with a broken IPv4 header before any rule', () => {
+  const nf = computeHost();
+  const bad = echo('10.0.0.5', '10.0.0.7');
+  bad[14 + 10] ^= 0xff; // header checksum
+  assert.equal(bridged(nf, bad, BR, TAP, QVB), 'DROP');
+  assert.equal(ruleOf(nf, 's6f8a1c2d-3', 1).pkts + ruleOf(nf, 's6f8a1c2d-3', 2).pkts, 0);
+});
+
 test('DHCP from the VM is allowed before it has an address; a rogue DHCP server in the VM is not', () => {
   const nf = computeHost();
   assert.equal(bridged(nf, udp('0.0.0.0', 68, '255.255.255.255', 67), BR, TAP, QVB), 'ACCEPT');

@@ -29,11 +29,12 @@
 //   iptablesSave(nf, { time: 'Thu Nov 26 08:00:00 2026', counters })  -> text
 //   iptables(nf, ['-t', 'nat', '-S']) / iptables(nf, ['-L', '-n', '-v'])  -> { status, stdout, stderr }
 //   nf.ipsets.command(['create', 'NIPv4…', 'hash:net', 'family', 'inet']) / nf.ipsets.restore(text)
-//   conntrackList(nf) -> `conntrack -L` text
+//   conntrackList(nf) -> `conntrack -L` text; conntrackCommand(nf, ['-D', '-d', '10.0.0.5', '-w', '4097'])
 // Formats are iptables 1.8.9 (nf_tables backend, Debian 12): -S/save as in host-tools.md §7/§8,
 // `-L -n -v` with numeric protocols; ipset 7.17; conntrack-tools 1.4.7.
 export { splitArgs } from './argv.js';
 export { ConntrackTable, CtEntry, formatEntry } from './conntrack.js';
+export { conntrackCommand } from './conntrack-tool.js';
 export { IptablesError } from './errors.js';
 export { Ipset, IpsetRegistry, type ToolResult } from './ipset.js';
 export { IPTABLES_VERSION, iptables, iptablesLine, listRules } from './iptables.js';

@@ -8,6 +8,7 @@
 // The nat table is traversed only for a connection's first packet; every later packet (and every
 // reply, and ICMP errors about it) is translated from the conntrack entry.
 import {
+  checkIpv4,
   IP_PROTO_ICMP,
   IP_PROTO_TCP,
   IP_PROTO_UDP,
@@ -192,6 +193,16 @@ export class Netfilter {
 
   run(pkt: NfPacket): NfVerdict {
     const p = this.p;
+    // br_netfilter validates what it hands to iptables (br_validate_ipv4: header, length,
+    // checksum); routed packets were already checked by ip_rcv.
+    if (
+      pkt.bridged === true &&
+      pkt.hook === 'PREROUTING' &&
+      checkIpv4(pkt.frame, pkt.l3, pkt.frame.length - pkt.l3) !== null
+    ) {
+      this.lastFrame = null;
+      return 'DROP';
+    }
     this.load(pkt);
     const hook = pkt.hook;
     let v = V_ACCEPT;
