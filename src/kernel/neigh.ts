@@ -286,14 +286,11 @@ export class NeighTable {
     f[19] = 4;
     writeU16(f, 20, op);
     f.set(dev.mac, 22);
+    // A request's sender address is ours (the source for that target); a reply's is the address
+    // asked about, and its target is the asker (hardware and protocol address).
     writeIp(f, 28, senderIp ?? this.ns.sourceFor(dev, targetIp));
     if (op === ARP_REPLY && dstMac !== null) f.set(dstMac, 32);
     writeIp(f, 38, targetIp);
-    if (op === ARP_REPLY) {
-      // reply: sender = the address asked about, target = the asker
-      writeIp(f, 28, senderIp!);
-      writeIp(f, 38, targetIp);
-    }
     dev.transmit(f, trace);
   }
 }
