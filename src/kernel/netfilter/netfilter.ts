@@ -15,10 +15,6 @@ import {
   icmpIsError,
   readIp,
   readU16,
-  TCP_ACK,
-  TCP_FIN,
-  TCP_RST,
-  TCP_SYN,
 } from '../../wire/index.js';
 import {
   ConntrackTable,
@@ -31,17 +27,9 @@ import {
   IPS_SRC_NAT,
   IPS_SRC_NAT_DONE,
   NS_PER_S,
-  TCP_CLOSE,
-  TCP_CLOSE_WAIT,
-  TCP_ESTABLISHED,
-  TCP_FIN_WAIT,
-  TCP_LAST_ACK,
-  TCP_NONE,
-  TCP_SYN_RECV,
-  TCP_SYN_SENT,
-  TCP_TIME_WAIT,
   TIMEOUTS,
 } from './conntrack.js';
+import { tcpCanOpen, tcpTrack } from './conntrack-tcp.js';
 import { IpsetRegistry } from './ipset.js';
 import { defaultPortRange, isIcmpQuery, manipIcmpError, manipPacket } from './nat.js';
 import {
@@ -203,7 +191,7 @@ export class Netfilter {
       this.lastFrame = null;
       return 'DROP';
     }
-    this.load(pkt);
+    this.p.load(pkt);
     const hook = pkt.hook;
     let v = V_ACCEPT;
     if (hook === 'PREROUTING' || hook === 'OUTPUT') {
@@ -263,66 +251,6 @@ export class Netfilter {
       : `${this.lastTable} ${c.name} rule ${this.lastRuleNum}`;
   }
 
-  // ── reading the packet ───────────────────────────────────────────────────────
-
-  private load(pkt: NfPacket): void {
-    const p = this.p;
-    const b = pkt.frame;
-    const o = pkt.l3;
-    p.hook = pkt.hook;
-    p.frame = b;
-    p.l3 = o;
-    p.ipLen = readU16(b, o + 2);
-    p.src = readIp(b, o + 12);
-    p.dst = readIp(b, o + 16);
-    p.proto = b[o + 9];
-    p.fragment = (readU16(b, o + 6) & 0x1fff) !== 0;
-    p.inIf = pkt.inDev === null ? '' : pkt.inDev.name;
-    p.outIf = pkt.outDev === null ? '' : pkt.outDev.name;
-    p.physIn = pkt.physIn ? pkt.physIn.name : '';
-    p.physOut = pkt.physOut ? pkt.physOut.name : '';
-    p.bridged = pkt.bridged === true;
-    // The Ethernet source is meaningful only on the receive side (xt_mac: PREROUTING/INPUT/FORWARD).
-    p.macSrc = o >= 14 && pkt.hook !== 'OUTPUT' && pkt.hook !== 'POSTROUTING' ? 6 : -1;
-    this.loadL4();
-  }
-
-  private loadL4(): void {
-    const p = this.p;
-    const b = p.frame;
-    const o = p.l3;
-    p.sport = 0;
-    p.dport = 0;
-    p.icmpType = -1;
-    p.icmpCode = -1;
-    p.tcpFlags = 0;
-    if (p.fragment) {
-      p.l4 = -1;
-      p.l4Len = 0;
-      return;
-    }
-    const hl = (b[o] & 0x0f) << 2;
-    const l4 = o + hl;
-    const len = Math.min(p.ipLen - hl, b.length - l4);
-    p.l4 = l4;
-    p.l4Len = len;
-    if (p.proto === IP_PROTO_TCP || p.proto === IP_PROTO_UDP) {
-      if (len < 4) return;
-      p.sport = readU16(b, l4);
-      p.dport = readU16(b, l4 + 2);
-      if (p.proto === IP_PROTO_TCP && len >= 14) p.tcpFlags = b[l4 + 13] & 0x3f;
-    } else if (p.proto === IP_PROTO_ICMP) {
-      if (len < 4) return;
-      p.icmpType = b[l4];
-      p.icmpCode = b[l4 + 1];
-      if (len >= 8 && isIcmpQuery(p.icmpType)) {
-        // Conntrack's "ports" for ICMP queries: the identifier, in both slots.
-        p.sport = readU16(b, l4 + 4);
-        p.dport = p.sport;
-      }
-    }
-  }
-
   // ── conntrack ────────────────────────────────────────────────────────────────
 
   /** Conntrack on the first hook of the namespace (nf_conntrack_in). */
@@ -373,7 +301,7 @@ export class Netfilter {
         p.ctState = CT_INVALID; // a reply without a request
         return;
       }
-      if (p.proto === IP_PROTO_TCP && !this.tcpCanOpen(p.tcpFlags)) {
+      if (p.proto === IP_PROTO_TCP && !tcpCanOpen(p.tcpFlags)) {
         p.ctState = CT_INVALID;
         return;
       }
@@ -393,7 +321,7 @@ export class Netfilter {
     }
     if (p.proto === IP_PROTO_UDP && (ct.status & IPS_SEEN_REPLY) !== 0) ct.status |= IPS_ASSURED;
     let timeout: number = TIMEOUTS.generic;
-    if (p.proto === IP_PROTO_TCP) timeout = this.tcpTrack(ct, dir, p.tcpFlags);
+    if (p.proto === IP_PROTO_TCP) timeout = tcpTrack(ct, dir, p.tcpFlags);
     else if (p.proto === IP_PROTO_UDP)
       timeout = (ct.status & IPS_SEEN_REPLY) !== 0 ? TIMEOUTS.udpStream : TIMEOUTS.udp;
     else if (p.proto === IP_PROTO_ICMP) timeout = TIMEOUTS.icmp;
@@ -408,34 +336,6 @@ export class Netfilter {
     if (ct.status & IPS_DST_NAT) s |= CT_DNAT;
     this.p.ctState = s;
     this.p.ctMark = ct.mark;
-  }
-
-  /** With nf_conntrack_tcp_loose=1 a mid-stream ACK opens a connection; FIN/RST/SYN+ACK alone do not. */
-  private tcpCanOpen(flags: number): boolean {
-    if (flags & TCP_RST) return false;
-    if ((flags & TCP_SYN) !== 0) return (flags & TCP_ACK) === 0;
-    return (flags & TCP_ACK) !== 0 && (flags & TCP_FIN) === 0;
-  }
-
-  /** A simplified nf_conntrack_proto_tcp state machine; returns the timeout for the new state. */
-  private tcpTrack(ct: CtEntry, dir: number, flags: number): number {
-    let s = ct.tcpState;
-    if (flags & TCP_RST) s = TCP_CLOSE;
-    else if (flags & TCP_SYN) {
-      if (dir === 0 && (flags & TCP_ACK) === 0) s = s === TCP_NONE || s >= TCP_TIME_WAIT ? TCP_SYN_SENT : s;
-      else if (dir === 1 && (flags & TCP_ACK) !== 0 && s === TCP_SYN_SENT) s = TCP_SYN_RECV;
-    } else if (flags & TCP_FIN) {
-      if (s === TCP_ESTABLISHED || s === TCP_SYN_RECV) s = dir === 0 ? TCP_FIN_WAIT : TCP_CLOSE_WAIT;
-      else if (s === TCP_FIN_WAIT || s === TCP_CLOSE_WAIT) s = TCP_LAST_ACK;
-    } else if (flags & TCP_ACK) {
-      if (s === TCP_NONE)
-        s = TCP_ESTABLISHED; // picked up mid-stream
-      else if (s === TCP_SYN_RECV && dir === 0) s = TCP_ESTABLISHED;
-      else if (s === TCP_LAST_ACK) s = TCP_TIME_WAIT;
-    }
-    if (s === TCP_ESTABLISHED && ct.tcpState !== TCP_ESTABLISHED) ct.status |= IPS_ASSURED;
-    ct.tcpState = s;
-    return TIMEOUTS.tcp[s];
   }
 
   /**
