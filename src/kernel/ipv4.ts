@@ -52,6 +52,8 @@ import type { Route } from './routes.js';
 import type { Trace } from './trace.js';
 
 const L3 = ETH_HEADER_LEN;
+/** net.ipv4.route.mtu_expires: 600 s. */
+export const PMTU_EXPIRES_NS = 600e9;
 
 /** Result of a local send: 'ok', or the errno a Linux socket would return. */
 export type OutputResult = 'ok' | 'ENETUNREACH' | 'EMSGSIZE' | 'EPERM';
@@ -190,6 +192,13 @@ export class Ipv4Stack {
       const qhl = (frame[q] & 0x0f) << 2;
       const qproto = frame[q + 9];
       if (trace !== null) dev.traceStep(trace, 'deliver', `ICMP error type ${type} code ${frame[l4 + 1]}`);
+      if (type === ICMP_DEST_UNREACHABLE && frame[l4 + 1] === UNREACH_FRAG_NEEDED) {
+        // ip_rt_update_pmtu: remember the smaller MTU toward the quoted destination
+        const mtu = readU16(frame, l4 + 6);
+        if (mtu >= 68) {
+          this.ns.pmtu.set(ipv4Dst(frame, q), { mtu, expires: this.host.sched.now + PMTU_EXPIRES_NS });
+        }
+      }
       if (
         qproto === IP_PROTO_ICMP &&
         l4len >= ICMP_HEADER_LEN + qhl + 8 &&
@@ -299,6 +308,20 @@ export class Ipv4Stack {
     };
   }
 
+  /**
+   * The MTU toward `dst`: the device's, lowered by a learned path MTU (from ICMP fragmentation
+   * needed, kept ip_rt_mtu_expires = 10 min, what `ip route get` shows as `cache expires … mtu N`).
+   */
+  pathMtu(dst: number, dev: NetDevice): number {
+    const p = this.ns.pmtu.get(dst);
+    if (p === undefined) return dev.mtu;
+    if (p.expires <= this.host.sched.now) {
+      this.ns.pmtu.delete(dst);
+      return dev.mtu;
+    }
+    return p.mtu < dev.mtu ? p.mtu : dev.mtu;
+  }
+
   /** Fills an IPv4 header at offset 14 (id from the namespace's counter, checksum computed). */
   writeHeader(
     frame: Uint8Array,
@@ -378,18 +401,19 @@ export class Ipv4Stack {
         if (rr === null) return 'ENETUNREACH';
       }
     }
-    const total = ipv4TotalLen(frame, L3);
-    if (total > rr.dev.mtu && ipv4DontFrag(frame, L3) && rr.kind !== 'local') {
-      this.lastMtu = rr.dev.mtu;
-      ns.stats.fragFails++;
-      return 'EMSGSIZE';
-    }
     if (rr.kind === 'local') {
       frame.fill(0, 0, 12);
       this.finish(frame, ns.lo, dst, false, null, trace, false);
       return 'ok';
     }
-    this.finish(frame, rr.dev, rr.nextHop, rr.kind === 'broadcast', null, trace, false, dstMac);
+    const total = ipv4TotalLen(frame, L3);
+    const mtu = this.pathMtu(dst, rr.dev);
+    if (total > mtu && ipv4DontFrag(frame, L3)) {
+      this.lastMtu = mtu;
+      ns.stats.fragFails++;
+      return 'EMSGSIZE';
+    }
+    this.finish(frame, rr.dev, rr.nextHop, rr.kind === 'broadcast', null, trace, false, dstMac, mtu);
     return 'ok';
   }
 
@@ -403,18 +427,19 @@ export class Ipv4Stack {
     trace: Trace | null,
     forwarded: boolean,
     dstMac: Uint8Array | null = null,
+    mtu = dev.mtu,
   ): void {
     const ns = this.ns;
     if (ns.netfilter !== null && !this.hook('POSTROUTING', frame, inDev, dev, trace)) return;
     writeU16(frame, 12, ETHERTYPE_IPV4);
     frame.set(dev.mac, 6);
     const total = ipv4TotalLen(frame, L3);
-    if (total > dev.mtu) {
-      const frags = fragmentIpv4(frame, L3, dev.mtu);
+    if (total > mtu) {
+      const frags = fragmentIpv4(frame, L3, mtu);
       ns.stats.fragOKs++;
       ns.stats.fragCreates += frags.length;
       if (trace !== null)
-        dev.traceStep(trace, 'fragment', `${total} bytes into ${frags.length} fragments for MTU ${dev.mtu}`);
+        dev.traceStep(trace, 'fragment', `${total} bytes into ${frags.length} fragments for MTU ${mtu}`);
       for (const f of frags) this.linkOutput(f, dev, nextHop, broadcast, trace, dstMac);
       return;
     }

@@ -104,6 +104,8 @@ export class Namespace {
   /** address → device, for "is this one of ours" on the hot path. */
   private readonly localAddrs = new Map<number, NetDevice>();
   readonly udp: UdpTable = new Map();
+  /** Learned path MTUs by destination (the route cache's exceptions). */
+  readonly pmtu = new Map<number, { mtu: number; expires: number }>();
   readonly pingSockets = new Map<number, PingSocket>();
   /** Per-namespace state of optional subsystems (e.g. the VXLAN UDP port), keyed by subsystem. */
   readonly extensions = new Map<string, unknown>();

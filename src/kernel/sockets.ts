@@ -130,7 +130,7 @@ export class UdpSocket {
     writeU16(frame, l4 + 4, ulen);
     frame.set(payload, l4 + 8);
     if (opts.checksum !== false) writeU16(frame, l4 + 6, udpChecksum(frame, l4, ulen, src, dst));
-    const df = opts.df ?? 20 + ulen <= rr.dev.mtu;
+    const df = opts.df ?? 20 + ulen <= ns.ip.pathMtu(dst, rr.dev);
     ns.ip.writeHeader(frame, src, dst, IP_PROTO_UDP, opts.ttl ?? 64, df, opts.tos ?? 0, 20 + ulen);
     return ns.ip.output(frame, opts.trace ?? null, oif, opts.dstMac ?? null);
   }
@@ -252,7 +252,7 @@ export interface PingSendOptions {
   /** ICMP data bytes (ping -s), default 56. */
   size?: number;
   ttl?: number;
-  /** ping -M do */
+  /** true = ping -M do, false = -M dont; default -M want (DF while the packet fits the path MTU). */
   df?: boolean;
   tos?: number;
   src?: number;
@@ -319,7 +319,9 @@ export class PingSocket {
       dst,
       IP_PROTO_ICMP,
       opts.ttl ?? 64,
-      opts.df ?? false,
+      // IP_PMTUDISC_WANT (ping's default): DF while the packet fits the path MTU, else
+      // fragmented locally; -M do / -M dont force it
+      opts.df ?? (rr === null || 20 + icmpLen <= ns.ip.pathMtu(dst, rr.dev)),
       opts.tos ?? 0,
       20 + icmpLen,
     );

@@ -175,6 +175,25 @@ test('with DF set, the router answers fragmentation needed with the next-hop MTU
   assert.equal(n2.ip.lastMtu, 1450);
 });
 
+test('path MTU discovery: frag-needed lowers the path MTU; ping then fragments (-M want) or fails locally (-M do)', () => {
+  const { sched, n1 } = routed();
+  const events: PingEvent[] = [];
+  const s = n1.openPing((e) => events.push(e));
+  s.send(ip('10.2.0.5'), 1, { size: 1440 }); // 1468 bytes: fits n1's 1500, so DF is set
+  sched.runFor(1e9);
+  assert.equal(events[0]?.kind, 'error');
+  if (events[0].kind === 'error')
+    assert.deepEqual([events[0].type, events[0].code, events[0].mtu], [3, 4, 1450]);
+  assert.equal(n1.ip.pathMtu(ip('10.2.0.5'), n1.requireDev('eth0')), 1450);
+  s.send(ip('10.2.0.5'), 2, { size: 1440 });
+  sched.runFor(1e9);
+  assert.equal(events[1]?.kind, 'reply', 'fragmented to the learned path MTU');
+  assert.equal(s.send(ip('10.2.0.5'), 3, { size: 1440, df: true }), 'EMSGSIZE');
+  assert.equal(n1.ip.lastMtu, 1450);
+  sched.runFor(601e9);
+  assert.equal(n1.ip.pathMtu(ip('10.2.0.5'), n1.requireDev('eth0')), 1500, 'expires after 10 minutes');
+});
+
 test('UDP sockets: unicast, broadcast to a device-bound socket, port unreachable', () => {
   const { sched, n1, r, ra } = routed();
   const got: string[] = [];
