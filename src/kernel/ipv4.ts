@@ -319,7 +319,7 @@ export class Ipv4Stack {
       this.ns.pmtu.delete(dst);
       return dev.mtu;
     }
-    return p.mtu < dev.mtu ? p.mtu : dev.mtu;
+    return Math.min(p.mtu, dev.mtu);
   }
 
   /** Fills an IPv4 header at offset 14 (id from the namespace's counter, checksum computed). */
