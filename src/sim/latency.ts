@@ -30,7 +30,7 @@ export const DEFAULT_LATENCY: Readonly<Record<HopKind, HopDelay>> = {
   tap: { base: 20_000, jitter: 30_000 },
   stack: { base: 15_000, jitter: 20_000 },
   underlay: { base: 120_000, jitter: 150_000 },
-  guest: { base: 90_000, jitter: 160_000 },
+  guest: { base: 45_000, jitter: 90_000 },
 };
 
 /** Per-hop delays with seeded jitter. */
