@@ -148,6 +148,19 @@ export class LinuxBridge extends NetDevice implements DeviceMaster {
     if (bridgeNf && this.nfHook('PREROUTING', frame, inPort, null, trace) === false) return;
 
     if ((frame[0] & 1) === 1) {
+      if (
+        frame[0] === 0x01 &&
+        frame[1] === 0x80 &&
+        frame[2] === 0xc2 &&
+        frame[3] === 0 &&
+        frame[4] === 0 &&
+        frame[5] < 0x10
+      ) {
+        // 01:80:c2:00:00:0X (STP, LACP, LLDP …) is link-local: a bridge never forwards it (group_fwd_mask 0).
+        if (trace !== null) this.traceStep(trace, 'fdb', 'IEEE link-local group address: not forwarded');
+        this.passUp(frame, trace);
+        return;
+      }
       if (trace !== null)
         this.traceStep(trace, 'fdb', `flood ${frame[0] === 0xff ? 'broadcast' : 'multicast'}`);
       this.flood(inPort, frame, trace, bridgeNf);

@@ -90,6 +90,8 @@ export interface IfAddress {
   scope: 'global' | 'link' | 'host';
   /** Label (the device name, or `dev:alias`). */
   label: string;
+  /** IFA_F_SECONDARY: another address of the device already covers this subnet (`ip addr` prints `secondary`). */
+  secondary: boolean;
 }
 
 let nextCaptureId = 1;

@@ -198,6 +198,9 @@ export class Namespace {
       broadcast,
       scope: opts.scope ?? (c.address >>> 24 === 127 ? 'host' : 'global'),
       label: dev.name,
+      secondary: dev.addresses.some(
+        (x) => x.prefixLen === c.prefixLen && ((x.address ^ c.address) & c.mask) === 0,
+      ),
     };
     dev.addresses.push(a);
     this.localAddrs.set(a.address, dev);
@@ -213,8 +216,17 @@ export class Namespace {
     const i = dev.addresses.findIndex((a) => a.address === c.address && a.prefixLen === c.prefixLen);
     if (i < 0) return false;
     const [a] = dev.addresses.splice(i, 1);
+    // Linux promotes the next secondary of the subnet when a primary goes (promote_secondaries=1 on Debian).
+    if (!a.secondary) {
+      const next = dev.addresses.find(
+        (x) => x.secondary && x.prefixLen === a.prefixLen && ((x.address ^ a.address) & c.mask) === 0,
+      );
+      if (next) next.secondary = false;
+    }
     if (!dev.addresses.some((x) => x.address === a.address)) this.localAddrs.delete(a.address);
     this.routes.removeWhere((r) => r.dev === dev && r.proto === 'kernel' && r.src === a.address);
+    // the subnet stays connected through the promoted (or any remaining) address
+    if (dev.adminUp) for (const x of dev.addresses) if (!x.secondary) this.addConnectedRoute(dev, x);
     this.rebuildBroadcasts();
     return true;
   }

@@ -230,3 +230,46 @@ test('a bridge does not forward to a port that is down', () => {
   assert.equal(events[0]?.kind, 'error');
   assert.equal(ends[1].outer.txPackets, 0);
 });
+
+test('a second address in the same subnet is secondary and is promoted when the primary goes', () => {
+  const { a, va } = lan();
+  a.addAddress(va, '10.0.0.11/24');
+  a.addAddress(va, '10.0.0.150/32');
+  assert.deepEqual(
+    va.addresses.map((x) => [x.prefixLen, x.secondary]),
+    [
+      [24, false],
+      [24, true],
+      [32, false],
+    ],
+  );
+  a.removeAddress(va, '10.0.0.1/24');
+  assert.equal(va.addresses[0].secondary, false);
+  assert.ok(
+    a.routes.routes.some((r) => r.prefixLen === 24),
+    'the subnet stays routed',
+  );
+});
+
+test('a Linux bridge does not forward IEEE link-local frames (STP/LLDP group addresses)', () => {
+  const sched = new Scheduler({ seed: 10 });
+  const host = new Host('h', sched);
+  const br = host.addBridge('br0');
+  br.setUp(true);
+  const [a, ao] = host.addVeth('a', 'a-o');
+  const [b, bo] = host.addVeth('b', 'b-o');
+  for (const d of [a, ao, b, bo]) d.setUp(true);
+  br.addPort(ao);
+  br.addPort(bo);
+  const lldp = new Uint8Array(60);
+  lldp.set(mac('01:80:c2:00:00:0e'), 0);
+  lldp.set(a.mac, 6);
+  lldp[12] = 0x88;
+  lldp[13] = 0xcc;
+  a.transmit(lldp, null);
+  const bcast = lldp.slice();
+  bcast.fill(0xff, 0, 6);
+  a.transmit(bcast, null);
+  sched.runFor(1e6);
+  assert.equal(b.rxPackets, 1, 'only the broadcast crossed');
+});
