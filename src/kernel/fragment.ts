@@ -86,11 +86,39 @@ export class Reassembler {
     const hl = ipv4HeaderLen(frame, l3);
     const off = ipv4FragOffset(frame, l3);
     const len = ipv4TotalLen(frame, l3) - hl;
-    if (p.parts.some((x) => x.off === off)) return null; // duplicate
+    const end = off + len;
+    const last = !ipv4MoreFrags(frame, l3);
+    const dup = p.parts.find((x) => x.off === off);
+    if (dup !== undefined && dup.data.length === len) return null; // an exact duplicate is ignored
+    // ip_frag_queue: an overlapping fragment, a non-last fragment that is not a multiple of 8, data
+    // past the known end, a second different end, or a datagram over 64 KiB discards the whole queue.
+    if (
+      dup !== undefined ||
+      p.parts.some((x) => off < x.off + x.data.length && x.off < end) ||
+      (!last && (len & 7) !== 0) ||
+      (p.totalLen >= 0 && (end > p.totalLen || (last && end !== p.totalLen))) ||
+      (last && p.parts.some((x) => x.off + x.data.length > end)) ||
+      end + hl > 65535
+    ) {
+      this.ns.host.sched.cancel(p.timer);
+      this.pending.delete(key);
+      this.ns.stats.reasmFails++;
+      if (trace !== null) {
+        trace.add(
+          this.ns.host.sched.now,
+          this.ns.host.name,
+          this.ns.name,
+          '-',
+          'drop',
+          'bad fragment: queue discarded',
+        );
+      }
+      return null;
+    }
     p.parts.push({ off, data: frame.subarray(l3 + hl, l3 + hl + len) });
     p.received += len;
     if (off === 0) p.first = frame.subarray(0, l3 + hl);
-    if (!ipv4MoreFrags(frame, l3)) p.totalLen = off + len;
+    if (last) p.totalLen = end;
     if (p.first === null || p.totalLen < 0 || p.received < p.totalLen) return null;
     this.ns.host.sched.cancel(p.timer);
     this.pending.delete(key);

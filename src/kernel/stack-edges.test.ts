@@ -273,3 +273,44 @@ test('a Linux bridge does not forward IEEE link-local frames (STP/LLDP group add
   sched.runFor(1e6);
   assert.equal(b.rxPackets, 1, 'only the broadcast crossed');
 });
+
+test('malformed fragments (overlap, beyond the end) discard the datagram and never throw', () => {
+  const { sched, a, b, va } = lan();
+  const events: PingEvent[] = [];
+  const s = a.openPing((e) => events.push(e));
+  s.send(ip('10.0.0.2'), 1);
+  sched.runFor(1e9);
+  // hand-made fragments of one datagram (id 0x4242): [0,16) with MF, then an overlapping [8,24) last
+  const frag = (off: number, len: number, mf: boolean) => {
+    const f = new Uint8Array(14 + 20 + len);
+    f.set(vb.mac, 0);
+    f.set(va.mac, 6);
+    f[12] = 8;
+    f[14] = 0x45;
+    f[16] = 0;
+    f[17] = 20 + len;
+    f[18] = 0x42;
+    f[19] = 0x42;
+    f[20] = (mf ? 0x20 : 0) | ((off >> 3) >> 8);
+    f[21] = (off >> 3) & 0xff;
+    f[22] = 64;
+    f[23] = 1;
+    f.set([10, 0, 0, 1, 10, 0, 0, 2], 26);
+    let sum = 0;
+    for (let i = 14; i < 34; i += 2) sum += (f[i] << 8) | f[i + 1];
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    f[24] = (~sum >> 8) & 0xff;
+    f[25] = ~sum & 0xff;
+    return f;
+  };
+  const vb = b.requireDev('eth0');
+  va.transmit(frag(0, 16, true), null);
+  va.transmit(frag(8, 16, false), null);
+  va.transmit(frag(0, 16, true), null);
+  va.transmit(frag(64, 8, false), null);
+  va.transmit(frag(32, 40, false), null); // beyond the end announced by the previous one
+  sched.runFor(1e9);
+  assert.equal(b.stats.reasmFails, 2);
+  assert.equal(b.stats.reasmOKs, 0);
+  assert.equal(b.ip.reasm.inProgress, 0);
+});
