@@ -18,12 +18,22 @@ export function ensureDebianTools(tools = debianTools) {
   const missing = tools.filter((t) => !has(t.command));
   if (missing.length === 0) return;
   const packages = [...new Set(missing.flatMap((t) => t.packages))];
-  console.log(`test setup: installing ${packages.join(' ')} with apt-get (missing: ${missing.map((t) => t.command).join(', ')})`);
+  console.log(
+    `test setup: installing ${packages.join(' ')} with apt-get (missing: ${missing.map((t) => t.command).join(', ')})`,
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const sudo = process.getuid && process.getuid() !== 0 ? ['sudo'] : [];
   const opts = { stdio: 'inherit', env };
-  spawnSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-qq'], opts);
-  const r = spawnSync(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', '--no-install-recommends', ...packages], opts);
+  spawnSync(
+    sudo[0] ?? 'apt-get',
+    [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-qq'],
+    opts,
+  );
+  const r = spawnSync(
+    sudo[0] ?? 'apt-get',
+    [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', '--no-install-recommends', ...packages],
+    opts,
+  );
   if (r.status !== 0) {
     console.error(`test setup: apt-get install ${packages.join(' ')} failed`);
     process.exit(1);

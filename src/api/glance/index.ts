@@ -1,0 +1,37 @@
+// The image API on port 9292.
+import type { FastifyInstance } from 'fastify';
+import type { Keystone } from '../../services/keystone/index.js';
+import type { Logger } from '../../sim/oslo-log.js';
+import { versionRoutes } from '../discovery.js';
+import { baseUrl } from '../http.js';
+import { createServiceApi } from '../service-api.js';
+import {
+  glanceError,
+  glanceMalformedJson,
+  glanceNotFound,
+  glanceTooLarge,
+  glanceValidation,
+} from './errors.js';
+
+export interface GlanceApiOptions {
+  keystone: Keystone;
+  identityRoot: string;
+  log: Logger;
+}
+
+export function glanceApi(o: GlanceApiOptions): FastifyInstance {
+  const app = createServiceApi({
+    name: 'glance-api',
+    keystone: o.keystone,
+    identityRoot: o.identityRoot,
+    log: o.log,
+    public: (p) => p === '/' || p === '/versions',
+    formatError: glanceError,
+    malformedJson: glanceMalformedJson,
+    tooLarge: glanceTooLarge,
+    notFound: glanceNotFound,
+    validation: glanceValidation,
+  });
+  versionRoutes(app, 'image', baseUrl);
+  return app;
+}

@@ -1,0 +1,37 @@
+// The network API on port 9696.
+import type { FastifyInstance } from 'fastify';
+import type { Keystone } from '../../services/keystone/index.js';
+import type { Logger } from '../../sim/oslo-log.js';
+import { versionRoutes } from '../discovery.js';
+import { baseUrl } from '../http.js';
+import { createServiceApi } from '../service-api.js';
+import {
+  neutronError,
+  neutronMalformedJson,
+  neutronNotFound,
+  neutronTooLarge,
+  neutronValidation,
+} from './errors.js';
+
+export interface NeutronApiOptions {
+  keystone: Keystone;
+  identityRoot: string;
+  log: Logger;
+}
+
+export function neutronApi(o: NeutronApiOptions): FastifyInstance {
+  const app = createServiceApi({
+    name: 'neutron-server',
+    keystone: o.keystone,
+    identityRoot: o.identityRoot,
+    log: o.log,
+    public: (p) => p === '/',
+    formatError: neutronError,
+    malformedJson: neutronMalformedJson,
+    tooLarge: neutronTooLarge,
+    notFound: neutronNotFound,
+    validation: neutronValidation,
+  });
+  versionRoutes(app, 'network', baseUrl);
+  return app;
+}

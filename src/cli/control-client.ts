@@ -1,0 +1,54 @@
+// The client side of the control socket: sends argv, streams output, returns the exit code.
+import { connect } from 'node:net';
+import { controlSocketPath, readRunFile } from './data-dir.js';
+
+export class NotRunning extends Error {}
+
+export interface ClientStreams {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  tty: boolean;
+  columns: number;
+  /** Forward this process's stdin (interactive consoles). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+export function socketOf(dataDir: string): string {
+  const run = readRunFile(dataDir);
+  if (!run) throw new NotRunning(`no pocketstack is running on ${dataDir} (start one with: pocketstack up)`);
+  return run.controlSocket ?? controlSocketPath(dataDir);
+}
+
+export function runRemote(socketPath: string, argv: string[], io: ClientStreams): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let buffered = '';
+    let exit: number | undefined;
+    socket.setEncoding('utf8');
+    socket.on('connect', () => {
+      socket.write(`${JSON.stringify({ argv, tty: io.tty, columns: io.columns })}\n`);
+      if (io.stdin) {
+        io.stdin.on('data', (d: Buffer | string) =>
+          socket.write(`${JSON.stringify({ stdin: d.toString() })}\n`),
+        );
+        io.stdin.on('end', () => socket.write(`${JSON.stringify({ eof: true })}\n`));
+      }
+    });
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl = buffered.indexOf('\n');
+      while (nl >= 0) {
+        const msg = JSON.parse(buffered.slice(0, nl)) as { stdout?: string; stderr?: string; exit?: number };
+        buffered = buffered.slice(nl + 1);
+        nl = buffered.indexOf('\n');
+        if (msg.stdout !== undefined) io.stdout(msg.stdout);
+        if (msg.stderr !== undefined) io.stderr(msg.stderr);
+        if (msg.exit !== undefined) exit = msg.exit;
+      }
+    });
+    socket.on('error', (e) =>
+      reject(new NotRunning(`cannot reach the cloud's control socket ${socketPath}: ${e.message}`)),
+    );
+    socket.on('close', () => resolve(exit ?? 1));
+  });
+}

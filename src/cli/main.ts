@@ -1,0 +1,76 @@
+// The pocketstack command line.
+import { Command, InvalidArgumentError } from 'commander';
+import { NotRunning, runRemote, socketOf } from './control-client.js';
+import { DataDirBusy, defaultDataDir } from './data-dir.js';
+import { up } from './up.js';
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 60000)
+    throw new InvalidArgumentError('expected a whole number from 0 to 60000');
+  return n;
+};
+
+async function remote(dataDir: string | undefined, argv: string[]): Promise<number> {
+  const socket = socketOf(dataDir ?? defaultDataDir());
+  return runRemote(socket, argv, {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    tty: process.stdout.isTTY === true,
+    columns: process.stdout.columns ?? 80,
+  });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command();
+  program
+    .name('pocketstack')
+    .description(
+      'An OpenStack cloud in one process: Keystone, Glance, Nova and Neutron with an emulated data plane.',
+    )
+    .showHelpAfterError();
+
+  program
+    .command('up')
+    .description('run the cloud in the foreground until Ctrl-C')
+    .option(
+      '--data-dir <dir>',
+      'where state, logs and credentials live (default ~/.pocketstack or $POCKETSTACK_HOME)',
+    )
+    .option('--ephemeral', 'keep state in memory only', false)
+    .option('--bind <addr>', 'address the APIs listen on', '127.0.0.1')
+    .option('--port-offset <n>', 'add N to every port', int, 0)
+    .action(async (o: { dataDir?: string; ephemeral: boolean; bind: string; portOffset: number }) => {
+      let running: Awaited<ReturnType<typeof up>>;
+      try {
+        running = await up({ ...o, defaultDataDir: defaultDataDir() });
+      } catch (e) {
+        process.stderr.write(`pocketstack: ${(e as Error).message}\n`);
+        process.exit(e instanceof DataDirBusy ? 3 : 1);
+      }
+      const shutdown = (signal: string) => {
+        process.stdout.write(`pocketstack: ${signal}, stopping (state flushed)\n`);
+        running.stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+
+  program
+    .command('status')
+    .description('hosts, services, uptime and ports of the running cloud')
+    .option('--data-dir <dir>', 'data dir of the cloud to ask')
+    .action(async (o: { dataDir?: string }) => {
+      process.exitCode = await remote(o.dataDir, ['status']);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof NotRunning) {
+      process.stderr.write(`pocketstack: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

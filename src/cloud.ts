@@ -1,0 +1,200 @@
+// One cloud: the database, the services, and their API ports, wired from options. `pocketstack up`
+// and the tests start clouds through startCloud(); nothing here parses argv or writes rc files.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ControlServer } from './api/control.js';
+import { glanceApi } from './api/glance/index.js';
+import { keystoneApi } from './api/keystone/index.js';
+import { neutronApi } from './api/neutron/index.js';
+import { novaApi } from './api/nova/index.js';
+import { generatePassword, Keystone } from './services/keystone/index.js';
+import { LogRegistry } from './sim/oslo-log.js';
+import { type Db, IdentityRepo, openDatabase } from './store/index.js';
+
+/** packstack's ports; `--port-offset N` adds N to each. */
+export const DEFAULT_PORTS = {
+  identity: 5000,
+  compute: 8774,
+  image: 9292,
+  network: 9696,
+  console: 6080,
+  dashboard: 8080,
+} as const;
+export type PortName = keyof typeof DEFAULT_PORTS;
+
+export interface CloudOptions {
+  dataDir: string;
+  ephemeral?: boolean;
+  bind?: string;
+  portOffset?: number;
+  tokenLifetimeSeconds?: number;
+  /** Concise progress lines for the console (the full story goes to the log files). */
+  say?: (line: string) => void;
+}
+
+export interface HostInfo {
+  name: string;
+  roles: string[];
+}
+
+export interface Cloud {
+  readonly dataDir: string;
+  readonly ephemeral: boolean;
+  readonly bind: string;
+  readonly ports: Record<PortName, number>;
+  readonly endpoints: { identity: string; compute: string; image: string; network: string; console: string };
+  readonly credentials: { admin: string; demo: string };
+  readonly keystone: Keystone;
+  readonly control: ControlServer;
+  readonly logs: LogRegistry;
+  readonly hosts: HostInfo[];
+  readonly startedAt: Date;
+  /** The database handle, for the services wired in later issues. */
+  readonly db: Db;
+  stop(): Promise<void>;
+}
+
+/** Reads `export OS_PASSWORD=…` back from a keystonerc written by an earlier run. */
+function passwordFromRc(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const m = /^\s*export OS_PASSWORD=(?:'([^']*)'|(\S+))$/m.exec(readFileSync(path, 'utf8'));
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+export async function startCloud(opts: CloudOptions): Promise<Cloud> {
+  const startedAt = new Date();
+  const bind = opts.bind ?? '127.0.0.1';
+  const offset = opts.portOffset ?? 0;
+  const say = opts.say ?? (() => {});
+  const ports = Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([k, v]) => [k, v + offset])) as Record<
+    PortName,
+    number
+  >;
+  // Clients must be able to reach what the catalog says: a wildcard bind is advertised as loopback.
+  const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  const url = (port: number, path = '') => `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+  const endpoints = {
+    identity: url(ports.identity, '/v3'),
+    compute: url(ports.compute, '/v2.1'),
+    image: url(ports.image),
+    network: url(ports.network),
+    console: url(ports.console),
+  };
+
+  mkdirSync(opts.dataDir, { recursive: true });
+  const logs = new LogRegistry(join(opts.dataDir, 'logs'));
+  const db = openDatabase(opts.ephemeral ? ':memory:' : join(opts.dataDir, 'state.db'));
+  const keystone = new Keystone(db, { tokenLifetimeSeconds: opts.tokenLifetimeSeconds });
+
+  // First start (or a fresh ephemeral cloud): new random passwords, as packstack generates them.
+  // Later starts keep the passwords, read back from the keystonerc files of the first start.
+  const fresh = !new IdentityRepo(db).getUserByName('default', 'admin');
+  const known = {
+    admin: fresh ? undefined : passwordFromRc(join(opts.dataDir, 'keystonerc_admin')),
+    demo: fresh ? undefined : passwordFromRc(join(opts.dataDir, 'keystonerc_demo')),
+  };
+  const credentials = { admin: known.admin ?? generatePassword(), demo: known.demo ?? generatePassword() };
+  await keystone.bootstrap({
+    region: 'RegionOne',
+    adminPassword: known.admin === undefined ? credentials.admin : undefined,
+    demoPassword: known.demo === undefined ? credentials.demo : undefined,
+    services: [
+      {
+        type: 'identity',
+        name: 'keystone',
+        description: 'OpenStack Identity Service',
+        url: endpoints.identity,
+      },
+      { type: 'compute', name: 'nova', description: 'Openstack Compute Service', url: endpoints.compute },
+      { type: 'image', name: 'glance', description: 'OpenStack Image Service', url: endpoints.image },
+      { type: 'network', name: 'neutron', description: 'Neutron Networking Service', url: endpoints.network },
+    ],
+  });
+  say(fresh ? 'keystone: bootstrapped domain Default, projects admin and demo' : 'keystone: state restored');
+
+  const identityRoot = url(ports.identity);
+  const apis: { name: string; port: number; app: FastifyInstance }[] = [
+    {
+      name: 'keystone',
+      port: ports.identity,
+      app: keystoneApi(
+        keystone,
+        logs.file('keystone.log').logger('keystone.server.flask.request_processing.req'),
+      ),
+    },
+    {
+      name: 'nova-api',
+      port: ports.compute,
+      app: novaApi({
+        keystone,
+        identityRoot,
+        log: logs.file('nova-api.log').logger('nova.api.openstack.requestlog'),
+      }),
+    },
+    {
+      name: 'glance-api',
+      port: ports.image,
+      app: glanceApi({
+        keystone,
+        identityRoot,
+        log: logs.file('glance-api.log').logger('eventlet.wsgi.server'),
+      }),
+    },
+    {
+      name: 'neutron-server',
+      port: ports.network,
+      app: neutronApi({
+        keystone,
+        identityRoot,
+        log: logs.file('neutron-server.log').logger('neutron.wsgi'),
+      }),
+    },
+  ];
+
+  const listening: FastifyInstance[] = [];
+  const control = new ControlServer();
+  const hosts: HostInfo[] = [{ name: 'localhost', roles: ['controller', 'network', 'compute'] }];
+  let stopped = false;
+  const cloud: Cloud = {
+    dataDir: opts.dataDir,
+    ephemeral: opts.ephemeral ?? false,
+    bind,
+    ports,
+    endpoints,
+    credentials,
+    keystone,
+    control,
+    logs,
+    hosts,
+    startedAt,
+    db,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await control.close();
+      await Promise.all(listening.map((a) => a.close()));
+      db.close();
+      await logs.close();
+    },
+  };
+  try {
+    for (const a of apis) {
+      await a.app.listen({ host: bind, port: a.port });
+      listening.push(a.app);
+      say(`${a.name}: listening on ${url(a.port)}`);
+    }
+  } catch (e) {
+    await cloud.stop();
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE')
+      throw new Error(
+        `port ${String((err as { port?: number }).port ?? '')} on ${bind} is already in use (try --port-offset)`,
+      );
+    throw e;
+  }
+  logs
+    .file('keystone.log')
+    .write('INFO', 'keystone.server', `pocketstack cloud started in ${Date.now() - startedAt.getTime()} ms`);
+  return cloud;
+}

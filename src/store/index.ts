@@ -1,0 +1,5 @@
+export * from './catalog-repo.js';
+export { type Db, inTransaction, openDatabase } from './db.js';
+export * from './identity-repo.js';
+export * from './revocation-repo.js';
+export * from './settings-repo.js';

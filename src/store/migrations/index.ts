@@ -1,0 +1,5 @@
+import type { Migration } from '../db.js';
+import { keystoneSchema } from './001-keystone.js';
+
+// Numbered, applied in order, never edited once released: a change is a new file.
+export const migrations: readonly Migration[] = [keystoneSchema];
