@@ -9,6 +9,7 @@ import { keystoneApi } from './api/keystone/index.js';
 import { neutronApi } from './api/neutron/index.js';
 import { novaApi } from './api/nova/index.js';
 import { generatePassword, Keystone } from './services/keystone/index.js';
+import { allInOne, type Layout } from './sim/layout.js';
 import { LogRegistry } from './sim/oslo-log.js';
 import { type Db, IdentityRepo, openDatabase } from './store/index.js';
 
@@ -29,13 +30,10 @@ export interface CloudOptions {
   bind?: string;
   portOffset?: number;
   tokenLifetimeSeconds?: number;
+  /** The hosts (default: packstack's all-in-one). */
+  layout?: Layout;
   /** Concise progress lines for the console (the full story goes to the log files). */
   say?: (line: string) => void;
-}
-
-export interface HostInfo {
-  name: string;
-  roles: string[];
 }
 
 export interface Cloud {
@@ -48,7 +46,7 @@ export interface Cloud {
   readonly keystone: Keystone;
   readonly control: ControlServer;
   readonly logs: LogRegistry;
-  readonly hosts: HostInfo[];
+  readonly layout: Layout;
   readonly startedAt: Date;
   /** The database handle, for the services wired in later issues. */
   readonly db: Db;
@@ -154,7 +152,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
 
   const listening: FastifyInstance[] = [];
   const control = new ControlServer();
-  const hosts: HostInfo[] = [{ name: 'localhost', roles: ['controller', 'network', 'compute'] }];
+  const layout = opts.layout ?? allInOne();
   let stopped = false;
   const cloud: Cloud = {
     dataDir: opts.dataDir,
@@ -166,7 +164,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     keystone,
     control,
     logs,
-    hosts,
+    layout,
     startedAt,
     db,
     async stop() {

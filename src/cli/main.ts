@@ -40,21 +40,38 @@ export async function main(argv: string[]): Promise<void> {
     .option('--ephemeral', 'keep state in memory only', false)
     .option('--bind <addr>', 'address the APIs listen on', '127.0.0.1')
     .option('--port-offset <n>', 'add N to every port', int, 0)
-    .action(async (o: { dataDir?: string; ephemeral: boolean; bind: string; portOffset: number }) => {
-      let running: Awaited<ReturnType<typeof up>>;
-      try {
-        running = await up({ ...o, defaultDataDir: defaultDataDir() });
-      } catch (e) {
-        process.stderr.write(`pocketstack: ${(e as Error).message}\n`);
-        process.exit(e instanceof DataDirBusy ? 3 : 1);
-      }
-      const shutdown = (signal: string) => {
-        process.stdout.write(`pocketstack: ${signal}, stopping (state flushed)\n`);
-        running.stop().then(() => process.exit(0));
-      };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-    });
+    .option('--layout <name>', "'allinone', 'multinode' or a layout YAML file", 'allinone')
+    .option('--computes <n>', 'compute hosts of the multinode layout', int, 2)
+    .option('--host-ram <size>', "the compute hosts' RAM, e.g. 6G")
+    .action(
+      async (o: {
+        dataDir?: string;
+        ephemeral: boolean;
+        bind: string;
+        portOffset: number;
+        layout: string;
+        computes: number;
+        hostRam?: string;
+      }) => {
+        let running: Awaited<ReturnType<typeof up>>;
+        try {
+          running = await up({
+            ...o,
+            layout: { layout: o.layout, computes: o.computes, hostRam: o.hostRam },
+            defaultDataDir: defaultDataDir(),
+          });
+        } catch (e) {
+          process.stderr.write(`pocketstack: ${(e as Error).message}\n`);
+          process.exit(e instanceof DataDirBusy ? 3 : 1);
+        }
+        const shutdown = (signal: string) => {
+          process.stdout.write(`pocketstack: ${signal}, stopping (state flushed)\n`);
+          running.stop().then(() => process.exit(0));
+        };
+        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+      },
+    );
 
   program
     .command('status')

@@ -7,7 +7,6 @@ const services: [string, keyof Cloud['ports'], (c: Cloud) => string][] = [
   ['nova-api (compute)', 'compute', (c) => c.endpoints.compute],
   ['glance-api (image)', 'image', (c) => c.endpoints.image],
   ['neutron-server (network)', 'network', (c) => c.endpoints.network],
-  ['nova-novncproxy (console)', 'console', (c) => c.endpoints.console],
 ];
 
 export function formatUptime(ms: number): string {
@@ -26,8 +25,11 @@ export function statusText(cloud: Cloud, now = new Date()): string {
     `data dir: ${cloud.dataDir}${cloud.ephemeral ? ' (ephemeral: state in memory only)' : ''}`,
     `bind: ${cloud.bind}`,
     '',
-    'Hosts:',
-    ...cloud.hosts.map((h) => `  ${h.name.padEnd(16)} ${h.roles.join(', ')}`),
+    `Hosts (layout ${cloud.layout.name}, data network ${cloud.layout.underlayCidr}):`,
+    ...cloud.layout.hosts.map(
+      (h) =>
+        `  ${h.name.padEnd(16)} ${h.underlayIp.padEnd(16)} ${`${Math.round(h.ramMb / 1024)} GB RAM, ${h.vcpus} vCPUs`.padEnd(22)} ${h.roles.join(', ')}`,
+    ),
     '',
     'Services:',
     ...services.map(

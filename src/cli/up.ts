@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Cloud, startCloud } from '../cloud.js';
+import { type LayoutOptions, resolveLayout } from '../sim/layout.js';
 import { acquireLock, controlSocketPath, DataDirBusy, removeRunFile, writeRunFile } from './data-dir.js';
 import { writeCredentialFiles } from './rc-files.js';
 import { registerStatus } from './status.js';
@@ -13,6 +14,7 @@ export interface UpOptions {
   ephemeral: boolean;
   bind: string;
   portOffset: number;
+  layout?: LayoutOptions;
   out?: (line: string) => void;
 }
 
@@ -26,6 +28,7 @@ export async function up(o: UpOptions): Promise<Running> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   // --ephemeral without --data-dir: a temporary directory for the rc files, logs and socket.
   const dataDir = o.dataDir ?? (o.ephemeral ? mkdtempSync(join(tmpdir(), 'pocketstack-')) : o.defaultDataDir);
+  const layout = resolveLayout(o.layout);
   const release = acquireLock(dataDir);
   let cloud: Cloud;
   try {
@@ -64,7 +67,6 @@ export async function up(o: UpOptions): Promise<Running> {
   out(`  compute   ${cloud.endpoints.compute}`);
   out(`  image     ${cloud.endpoints.image}`);
   out(`  network   ${cloud.endpoints.network}`);
-  out(`  console   ${cloud.endpoints.console}`);
   out(`credentials: source ${rc.admin}   (also ${rc.demo}, ${rc.clouds})`);
   out(`logs: ${join(dataDir, 'logs')}`);
   let stopping: Promise<void> | null = null;

@@ -1,4 +1,25 @@
 export { DEFAULT_LATENCY, HOP, type HopDelay, type HopKind, LatencyModel } from './latency.js';
+export {
+  allInOne,
+  type HostRole,
+  type HostSpec,
+  type Layout,
+  LayoutError,
+  type LayoutOptions,
+  layoutFromYaml,
+  multiNode,
+  parseSizeMb,
+  resolveLayout,
+} from './layout.js';
+export {
+  type LogContext,
+  LogFile,
+  type Logger,
+  type LogLevel,
+  LogRegistry,
+  osloLine,
+  osloTime,
+} from './oslo-log.js';
 export { RealtimeDriver, type RealtimeOptions } from './pacing.js';
 export { Random } from './random.js';
 export {
