@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ControlServer } from './api/control.js';
+import { Bus } from './bus/index.js';
 import { glanceApi } from './api/glance/index.js';
 import { keystoneApi } from './api/keystone/index.js';
 import { neutronApi } from './api/neutron/index.js';
@@ -45,6 +46,8 @@ export interface Cloud {
   readonly credentials: { admin: string; demo: string };
   readonly keystone: Keystone;
   readonly control: ControlServer;
+  /** Services and agents meet here. */
+  readonly bus: Bus;
   readonly logs: LogRegistry;
   readonly layout: Layout;
   readonly startedAt: Date;
@@ -152,6 +155,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
 
   const listening: FastifyInstance[] = [];
   const control = new ControlServer();
+  const bus = new Bus();
   const layout = opts.layout ?? allInOne();
   let stopped = false;
   const cloud: Cloud = {
@@ -163,6 +167,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     credentials,
     keystone,
     control,
+    bus,
     logs,
     layout,
     startedAt,

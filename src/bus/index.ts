@@ -1,0 +1,1 @@
+export { Bus, type BusCalls, type BusEvents, type BusStats, NoServer, type Unsubscribe } from './bus.js';
