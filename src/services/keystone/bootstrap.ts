@@ -66,10 +66,14 @@ export async function bootstrap(identity: Identity, catalog: Catalog, input: Boo
   project('services', 'Tenant for the openstack services');
   const demoProject = project('demo', 'default tenant');
 
-  const user = async (name: string, projectId: string, password: string | undefined) => {
+  // Both hashes at once: scrypt runs on libuv's thread pool, and start-up time matters.
+  const [adminHash, demoHash] = await Promise.all(
+    [input.adminPassword, input.demoPassword].map((p) => (p === undefined ? undefined : hashPassword(p))),
+  );
+  const user = (name: string, projectId: string, passwordHash: string | undefined) => {
     const found = repo.getUserByName(DEFAULT_DOMAIN_ID, name);
     if (found) {
-      if (password !== undefined) repo.updateUser({ ...found, passwordHash: await hashPassword(password) });
+      if (passwordHash !== undefined) repo.updateUser({ ...found, passwordHash });
       return found.id;
     }
     const id = newId();
@@ -79,7 +83,7 @@ export async function bootstrap(identity: Identity, catalog: Catalog, input: Boo
       domainId: DEFAULT_DOMAIN_ID,
       enabled: true,
       defaultProjectId: projectId,
-      passwordHash: password === undefined ? null : await hashPassword(password),
+      passwordHash: passwordHash ?? null,
       description: null,
       email: null,
       options: {},
@@ -87,8 +91,8 @@ export async function bootstrap(identity: Identity, catalog: Catalog, input: Boo
     });
     return id;
   };
-  const adminUser = await user('admin', adminProject, input.adminPassword);
-  const demoUser = await user('demo', demoProject, input.demoPassword);
+  const adminUser = user('admin', adminProject, adminHash);
+  const demoUser = user('demo', demoProject, demoHash);
   repo.addAssignment({
     type: 'UserProject',
     actorId: adminUser,
