@@ -181,10 +181,15 @@ export async function runDataplaneBench(): Promise<BenchResult[]> {
   return out;
 }
 
+/** The line `npm run bench -- dataplane` ends with. */
+export function headline(results: BenchResult[]): string {
+  const main = results.find((r) => r.name === 'dataplane.frame-hops');
+  return `dataplane: ${main?.value ?? 0} frame-hops/s`;
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain) {
   const results = await runDataplaneBench();
   for (const r of results) console.log(`${r.name}: ${r.value} ${r.unit}`);
-  const main = results.find((r) => r.name === 'dataplane.frame-hops')!;
-  console.log(`dataplane: ${main.value} frame-hops/s`);
+  console.log(headline(results));
 }

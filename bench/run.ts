@@ -22,6 +22,7 @@ const modules = readdirSync(here)
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 console.log(`machine: ${machine}`);
 const rows: string[] = [];
+const headlines: string[] = [];
 for (const name of modules) {
   const mod = (await import(new URL(`${name}.js`, here).href)) as Record<string, unknown>;
   const fn = Object.entries(mod).find(([k, v]) => /^run\w*Bench$/.test(k) && typeof v === 'function')?.[1] as
@@ -35,5 +36,8 @@ for (const name of modules) {
     console.log(`${f.name}: ${value} ${f.unit}`);
     rows.push(`| ${name} | ${f.name} | ${value} ${f.unit} |`);
   }
+  // A bench may name its one summary figure; those lines end the output.
+  if (typeof mod.headline === 'function') headlines.push((mod.headline as (r: Figure[]) => string)(figures));
 }
-console.log(`\n| bench | figure | value |\n|---|---|---|\n${rows.join('\n')}`);
+console.log(`\n| bench | figure | value |\n|---|---|---|\n${rows.join('\n')}\n`);
+for (const h of headlines) console.log(h);
