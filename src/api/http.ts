@@ -1,6 +1,7 @@
 // What every API port shares: request ids, JSON parsing with the service's own error words,
 // one error mapper per API, an access log line per request in the service's log file.
 import { randomUUID } from 'node:crypto';
+import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isServiceError, ServiceError } from '../services/errors.js';
 import type { RequestContext } from '../services/policy.js';
@@ -98,6 +99,28 @@ export function describeValidation(
   return { field, reason, value };
 }
 
+let shared: Ajv | undefined;
+// One Ajv for every API, made on first use; our schemas are ours, so the meta-schema check is skipped.
+const ajv = () =>
+  (shared ??= new Ajv({
+    coerceTypes: false,
+    removeAdditional: false,
+    allErrors: false,
+    useDefaults: false,
+    strict: false,
+    validateSchema: false,
+  }));
+
+function lazyValidator({ schema }: { schema: unknown }) {
+  let validate: ReturnType<Ajv['compile']> | undefined;
+  return (data: unknown) => {
+    validate ??= ajv().compile(schema as object);
+    return validate(data)
+      ? { value: data }
+      : { error: Object.assign(new Error('validation'), { validation: validate.errors }) };
+  };
+}
+
 export function createApi(
   opts: ApiOptions,
   validationError: (v: AjvError, body: unknown) => ServiceError,
@@ -106,11 +129,11 @@ export function createApi(
     logger: false,
     bodyLimit: opts.bodyLimit,
     genReqId: () => `req-${randomUUID()}`,
-    ajv: {
-      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false },
-    },
     return503OnClosing: true,
   });
+  // Schemas compile on first use, not at listen: start-up time matters more than the first
+  // request's (Fastify's own compiler built an Ajv and compiled every schema at ready()).
+  app.setValidatorCompiler(lazyValidator);
 
   app.removeAllContentTypeParsers();
   // The clients send JSON (sometimes without a JSON content type); anything parseable is JSON.
