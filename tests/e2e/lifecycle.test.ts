@@ -40,7 +40,10 @@ describe('pocketstack up', () => {
       const status = await pocketstack(['status', '--data-dir', dir]);
       assert.equal(status.code, 0, status.stderr);
       assert.match(status.stdout, /pocketstack is up/);
-      assert.match(status.stdout, /localhost\s+192\.168\.136\.66\s+16 GB RAM, 8 vCPUs\s+controller, network, compute/);
+      assert.match(
+        status.stdout,
+        /localhost\s+192\.168\.136\.66\s+16 GB RAM, 8 vCPUs\s+controller, network, compute/,
+      );
       assert.match(status.stdout, new RegExp(`keystone \\(identity\\)\\s+port ${5000 + offset}`));
 
       // A second cloud on the same dir is refused and leaves everything as it was.
