@@ -106,6 +106,30 @@ describe('keystone with the real openstack client', () => {
     assert.equal(r.stdout.trim(), 'demo');
   });
 
+  it('manages groups, domains, services and endpoints', async () => {
+    const ok = async (args: string[]) => {
+      const r = await cloud.openstack(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    await ok(['group', 'create', 'ops']);
+    await ok(['user', 'create', '--password', 'pw', 'bob']);
+    await ok(['group', 'add', 'user', 'ops', 'bob']);
+    assert.match(await ok(['group', 'contains', 'user', 'ops', 'bob']), /bob in group ops/);
+    await ok(['project', 'create', 'prod']);
+    await ok(['role', 'add', '--project', 'prod', '--group', 'ops', 'member']);
+    // bob's role comes through the group.
+    const r = await cloud.openstack(['token', 'issue'], { OS_USERNAME: 'bob', OS_PASSWORD: 'pw', OS_PROJECT_NAME: 'prod' });
+    assert.equal(r.code, 0, r.stderr);
+    await ok(['domain', 'create', 'lab-domain']);
+    await ok(['domain', 'set', '--disable', 'lab-domain']);
+    await ok(['domain', 'delete', 'lab-domain']);
+    await ok(['service', 'create', '--name', 'extra', 'object-store']);
+    await ok(['endpoint', 'create', '--region', 'RegionOne', 'extra', 'public', 'http://127.0.0.1:8080/v1']);
+    assert.match(await ok(['endpoint', 'list', '--service', 'extra', '-f', 'value', '-c', 'URL']), /8080\/v1/);
+    await ok(['service', 'delete', 'extra']);
+  });
+
   it('revokes a token', async () => {
     const t = (await cloud.openstack(['token', 'issue', '-f', 'value', '-c', 'id'])).stdout.trim();
     const r = await cloud.openstack(['token', 'revoke', t]);
