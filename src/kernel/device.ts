@@ -228,6 +228,9 @@ export abstract class NetDevice {
     if (this.kind === 'loopback') throw new Error('cannot move lo');
     if (ns.devices.has(this.name))
       throw new Error(`RTNETLINK answers: File exists (${this.name} in ${ns.name})`);
+    // dev_change_net_namespace: the old namespace assigns the new one an id (peernet2id_alloc);
+    // that is why `ip netns` on a Neutron node shows `(id: N)` after the agents moved qr-/tap ports.
+    this.netns.nsidOf(ns);
     this.setMaster(null);
     this.setUp(false);
     this.netns.detach(this);
