@@ -1,0 +1,465 @@
+// neutron-dhcp-agent (neutron/agent/dhcp/agent.py + linux/dhcp.py DeviceManager/Dnsmasq, Zed):
+// for each network this host serves (get_active_networks_info) with a DHCP-enabled subnet, a
+// qdhcp-<network id> namespace holding the network's DHCP port (created through neutron-server
+// with create_dhcp_port, device_id dhcp<uuid5(host)>-<network id>) as an OVS internal port
+// tap<port id[:11]> on br-int, its addresses, a default route via the subnet gateway, the DHCP
+// checksum-fill rule, the dnsmasq files, and dnsmasq. Reconciles on Neutron's network/subnet/port
+// notifications and on full resyncs (start, revived, errors); a network that loses DHCP loses
+// its namespace and port.
+import type { NetDevice } from '../../kernel/device.js';
+import { iptablesRestore } from '../../kernel/netfilter/index.js';
+import type { Namespace } from '../../kernel/netns.js';
+import { parseIp } from '../../wire/ipv4-address.js';
+import {
+  type AgentHostOptions,
+  NAMESPACE_DNS,
+  SerialQueue,
+  uuid5,
+  virtualWallClock,
+} from '../common/agent-host.js';
+import {
+  ensureNamespace,
+  OvsInterfaceDriver,
+  portDeviceName,
+  setAddresses,
+} from '../common/interface-driver.js';
+import { type NetworkInfo, networkSubnets, type Port, prefixOf } from '../common/neutron-payloads.js';
+import { StateReporter } from '../common/state-reporter.js';
+import { Dnsmasq } from './dnsmasq.js';
+import {
+  addnHostsFile,
+  type DnsmasqSettings,
+  dhcpSubnets,
+  dnsmasqCommand,
+  hostsFile,
+  initLeasesFile,
+  metadataEnabled,
+  optsFile,
+} from './dnsmasq-config.js';
+
+/** dhcp_agent.ini options (and the [agent] ones the agent reads), with Neutron's defaults. */
+export interface DhcpAgentConf {
+  /** [DEFAULT] host: the agent's host name (the network node). */
+  host: string;
+  report_interval: number;
+  resync_interval: number;
+  dhcp_driver: string;
+  interface_driver: string;
+  dhcp_lease_duration: number;
+  dns_domain: string;
+  enable_isolated_metadata: boolean;
+  force_metadata: boolean;
+  dnsmasq_dns_servers: string[];
+  dnsmasq_local_resolv: boolean;
+  dnsmasq_lease_max: number;
+  state_path: string;
+  integration_bridge: string;
+  availability_zone: string;
+  log_agent_heartbeats: boolean;
+}
+
+export const DHCP_AGENT_DEFAULTS: Omit<DhcpAgentConf, 'host'> = {
+  report_interval: 30,
+  // packstack writes resync_interval=30 (Neutron's default is 5)
+  resync_interval: 30,
+  dhcp_driver: 'neutron.agent.linux.dhcp.Dnsmasq',
+  interface_driver: 'neutron.agent.linux.interface.OVSInterfaceDriver',
+  dhcp_lease_duration: 86400,
+  dns_domain: 'openstacklocal',
+  enable_isolated_metadata: false,
+  force_metadata: false,
+  dnsmasq_dns_servers: [],
+  dnsmasq_local_resolv: false,
+  dnsmasq_lease_max: 2 ** 24,
+  state_path: '/var/lib/neutron',
+  integration_bridge: 'br-int',
+  availability_zone: 'nova',
+  log_agent_heartbeats: false,
+};
+
+const METADATA_CIDR = '169.254.169.254/32';
+const BINARY = 'neutron-dhcp-agent';
+
+interface Served {
+  network: NetworkInfo;
+  port: Port;
+  devName: string;
+  ns: Namespace;
+  argv: string[];
+  dnsmasq: Dnsmasq | null;
+  /** File contents by name (host, opts, addn_hosts, interface, pid); leases come from dnsmasq. */
+  contents: Map<string, string>;
+  unregister: (() => void)[];
+}
+
+export class DhcpAgent {
+  readonly conf: DhcpAgentConf;
+  readonly deviceIdPrefix: string;
+  private readonly driver: OvsInterfaceDriver;
+  private readonly served = new Map<string, Served>();
+  private readonly queue = new SerialQueue();
+  private readonly reporter: StateReporter;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly wallMs: () => number;
+  private resyncTimer: number | null = null;
+  private needsResync = false;
+  private nextPid = 1000;
+
+  constructor(
+    private readonly o: AgentHostOptions,
+    conf: Partial<DhcpAgentConf> & { host: string },
+  ) {
+    this.conf = { ...DHCP_AGENT_DEFAULTS, ...conf };
+    this.driver = new OvsInterfaceDriver(o.host, o.vswitchd, this.conf.integration_bridge);
+    this.wallMs = o.wallMs ?? virtualWallClock(o.sched);
+    // common_utils.get_dhcp_agent_device_id: one DHCP port per network per agent host.
+    this.deviceIdPrefix = `dhcp${uuid5(NAMESPACE_DNS, this.conf.host.split('.')[0])}-`;
+    this.reporter = new StateReporter({
+      bus: o.bus,
+      sched: o.sched,
+      log: o.log,
+      interval: this.conf.report_interval,
+      wallMs: this.wallMs,
+      state: () => this.agentState(),
+      onResyncNeeded: (why) => this.scheduleResync(why),
+    });
+  }
+
+  private get settings(): DnsmasqSettings {
+    const c = this.conf;
+    return {
+      dnsDomain: c.dns_domain,
+      leaseDuration: c.dhcp_lease_duration,
+      enableIsolatedMetadata: c.enable_isolated_metadata,
+      forceMetadata: c.force_metadata,
+      dnsmasqDnsServers: c.dnsmasq_dns_servers,
+      dnsmasqLocalResolv: c.dnsmasq_local_resolv,
+      dnsmasqLeaseMax: c.dnsmasq_lease_max,
+      stateDir: `${c.state_path}/dhcp`,
+    };
+  }
+
+  start(): void {
+    const bus = this.o.bus;
+    const onNetwork = (p: { network: { id: string } }) => this.refresh([p.network.id]);
+    const onSubnet = (p: { subnet: { network_id: string } }) => this.refresh([p.subnet.network_id]);
+    const onPort = (p: { port: Port }) => this.refresh([p.port.network_id]);
+    for (const t of ['network.created', 'network.updated', 'network.deleted'])
+      this.unsubscribe.push(bus.subscribe(t, onNetwork));
+    for (const t of ['subnet.created', 'subnet.updated', 'subnet.deleted'])
+      this.unsubscribe.push(bus.subscribe(t, onSubnet));
+    for (const t of ['port.created', 'port.updated', 'port.deleted'])
+      this.unsubscribe.push(bus.subscribe(t, onPort));
+    this.unsubscribe.push(
+      bus.subscribe('port.deleted', (p: { port: Port }) =>
+        this.served.get(p.port.network_id)?.dnsmasq?.release(p.port.mac_address),
+      ),
+    );
+    this.o.log.info('DHCP agent started');
+    this.reporter.start();
+    this.armResync();
+  }
+
+  /** Stops reporting and listening; dnsmasq servers stop answering (namespaces and ports stay). */
+  stop(): void {
+    this.reporter.stop();
+    for (const u of this.unsubscribe.splice(0)) u();
+    if (this.resyncTimer !== null) this.o.sched.cancel(this.resyncTimer);
+    this.resyncTimer = null;
+    for (const s of this.served.values()) {
+      s.dnsmasq?.stop();
+      s.dnsmasq = null;
+    }
+  }
+
+  /** A full resync (sync_state), resolved when done. */
+  sync(): Promise<void> {
+    return this.queue.run(
+      () => this.syncState(),
+      (e) => this.failed('sync_state', e),
+    );
+  }
+
+  /** One report_state now (tests; the agent reports every report_interval by itself). */
+  reportState(): Promise<void> {
+    return this.reporter.report();
+  }
+
+  /** The served networks' namespaces, for tools and tests. */
+  networks(): string[] {
+    return [...this.served.keys()];
+  }
+
+  /** The agent's files by path (what `cat` shows). */
+  files(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [id, s] of this.served)
+      for (const name of ['host', 'addn_hosts', 'opts', 'leases', 'interface', 'pid'])
+        out.set(`${this.settings.stateDir}/${id}/${name}`, this.fileText(s, name));
+    return out;
+  }
+
+  /** dnsmasq of a network (tests, `ps`). */
+  dnsmasqOf(networkId: string): { argv: string[]; server: Dnsmasq | null } | undefined {
+    const s = this.served.get(networkId);
+    return s && { argv: s.argv, server: s.dnsmasq };
+  }
+
+  private fileText(s: Served, name: string): string {
+    if (name === 'leases' && s.dnsmasq !== null) return s.dnsmasq.leasesFile();
+    return s.contents.get(name) ?? '';
+  }
+
+  private agentState() {
+    let subnets = 0;
+    let ports = 0;
+    for (const s of this.served.values()) {
+      subnets += s.network.subnets.length;
+      ports += s.network.ports.length;
+    }
+    return {
+      binary: BINARY,
+      host: this.conf.host,
+      availability_zone: this.conf.availability_zone,
+      topic: 'dhcp_agent',
+      configurations: {
+        dhcp_driver: this.conf.dhcp_driver,
+        dhcp_lease_duration: this.conf.dhcp_lease_duration,
+        log_agent_heartbeats: this.conf.log_agent_heartbeats,
+        networks: this.served.size,
+        subnets,
+        ports,
+      },
+      agent_type: 'DHCP agent',
+    };
+  }
+
+  private failed(what: string, e: Error): void {
+    this.o.log.error(`Unable to ${what}: ${e.message}`);
+    this.needsResync = true;
+  }
+
+  private scheduleResync(reason: string): void {
+    this.o.log.info(`resync (${reason})`);
+    void this.sync();
+  }
+
+  /** periodic_resync: every resync_interval, a full sync if something failed since. */
+  private armResync(): void {
+    if (this.conf.resync_interval <= 0) return;
+    this.resyncTimer = this.o.sched.schedule(this.conf.resync_interval * 1e9, () => {
+      if (this.needsResync) {
+        this.needsResync = false;
+        this.scheduleResync('periodic resync');
+      }
+      this.armResync();
+    });
+  }
+
+  /** Re-reads the given networks (notification handlers). */
+  private refresh(networkIds: string[]): void {
+    void this.queue.run(
+      async () => {
+        const active = new Set(await this.activeNetworks());
+        for (const id of networkIds) {
+          if (active.has(id)) await this.refreshNetwork(id);
+          else if (this.served.has(id)) this.disable(id);
+        }
+      },
+      (e) => this.failed('refresh networks', e),
+    );
+  }
+
+  private async activeNetworks(): Promise<string[]> {
+    return (await this.o.bus.call('get_active_networks_info', { host: this.conf.host })) as string[];
+  }
+
+  private async syncState(): Promise<void> {
+    const active = new Set(await this.activeNetworks());
+    for (const id of [...this.served.keys()]) if (!active.has(id)) this.disable(id);
+    for (const id of active) await this.refreshNetwork(id);
+  }
+
+  private async refreshNetwork(id: string): Promise<void> {
+    const network = (await this.o.bus.call('get_network_info', {
+      host: this.conf.host,
+      network_id: id,
+    })) as NetworkInfo | null;
+    if (network === null || !network.admin_state_up || dhcpSubnets(network).length === 0) {
+      if (this.served.has(id)) this.disable(id);
+      return;
+    }
+    await this.enable(network);
+  }
+
+  /** DeviceManager.setup_dhcp_port: our port on the network, created or updated through neutron-server. */
+  private async setupDhcpPort(network: NetworkInfo): Promise<Port> {
+    const deviceId = this.deviceIdPrefix + network.id;
+    const wanted = dhcpSubnets(network).map((s) => s.id);
+    let port = network.ports.find((p) => p.device_id === deviceId);
+    if (port === undefined) {
+      port = (await this.o.bus.call('create_dhcp_port', {
+        host: this.conf.host,
+        port: {
+          port: {
+            name: '',
+            admin_state_up: true,
+            device_id: deviceId,
+            network_id: network.id,
+            project_id: network.project_id ?? network.tenant_id,
+            fixed_ips: wanted.map((subnet_id) => ({ subnet_id })),
+          },
+        },
+      })) as Port;
+      network.ports.push(port);
+    } else {
+      const have = new Set(port.fixed_ips.map((f) => f.subnet_id));
+      if (wanted.length !== have.size || wanted.some((w) => !have.has(w))) {
+        const fixed = [
+          ...port.fixed_ips.filter((f) => wanted.includes(f.subnet_id)),
+          ...wanted.filter((w) => !have.has(w)).map((subnet_id) => ({ subnet_id })),
+        ];
+        const updated = (await this.o.bus.call('update_dhcp_port', {
+          host: this.conf.host,
+          port_id: port.id,
+          port: { port: { network_id: network.id, fixed_ips: fixed } },
+        })) as Port;
+        network.ports = network.ports.map((p) => (p.id === updated.id ? updated : p));
+        port = updated;
+      }
+    }
+    return port;
+  }
+
+  private async enable(network: NetworkInfo): Promise<void> {
+    const port = await this.setupDhcpPort(network);
+    const host = this.o.host;
+    const nsName = `qdhcp-${network.id}`;
+    const ns = ensureNamespace(host, nsName);
+    const devName = portDeviceName('tap', port.id);
+    const dev = this.driver.plug({
+      portId: port.id,
+      name: devName,
+      mac: port.mac_address,
+      netns: ns,
+      mtu: network.mtu,
+    });
+    const subnets = networkSubnets(network);
+    const cidrs: string[] = [];
+    const portIps = new Map<string, string>();
+    for (const f of port.fixed_ips) {
+      const len = prefixOf(subnets, f.subnet_id);
+      if (len === null || f.ip_address.includes(':')) continue;
+      cidrs.push(`${f.ip_address}/${len}`);
+      portIps.set(f.subnet_id, f.ip_address);
+    }
+    if (metadataEnabled(network, this.settings)) cidrs.push(METADATA_CIDR);
+    setAddresses(dev, cidrs);
+    this.setDefaultRoute(ns, dev, network);
+    // _cleanup_stale_devices: anything else in the namespace goes.
+    for (const d of [...ns.devices.values()])
+      if (d !== dev && d.kind !== 'loopback') this.driver.unplug(d.name, ns);
+    let s = this.served.get(network.id);
+    if (s === undefined) {
+      this.fillDhcpUdpChecksums(ns);
+      s = { network, port, devName, ns, argv: [], dnsmasq: null, contents: new Map(), unregister: [] };
+      this.served.set(network.id, s);
+      this.registerFiles(s);
+    }
+    s.network = network;
+    s.port = port;
+    const st = this.settings;
+    s.contents.set('host', hostsFile(network, st));
+    s.contents.set('addn_hosts', addnHostsFile(network, st));
+    s.contents.set('opts', optsFile(network, st, portIps));
+    s.contents.set('interface', `${devName}\n`);
+    const argv = dnsmasqCommand(network, st);
+    if (s.dnsmasq === null || argv.join(' ') !== s.argv.join(' ')) {
+      // spawn (or restart after a subnet change): the initial lease file only on a fresh start
+      s.dnsmasq?.stop();
+      if (s.dnsmasq === null)
+        s.contents.set('leases', initLeasesFile(network, st, Math.floor(this.wallMs() / 1000)));
+      s.argv = argv;
+      s.contents.set('pid', `${this.nextPid++}\n`);
+      s.dnsmasq = new Dnsmasq({
+        ns,
+        dev,
+        argv,
+        readFile: (path) => s!.contents.get(path.slice(path.lastIndexOf('/') + 1)) ?? '',
+        wallMs: this.wallMs,
+        log: this.o.log,
+      });
+    } else s.dnsmasq.reload();
+  }
+
+  /** _set_default_route: via the first DHCP subnet's gateway, replacing another one. */
+  private setDefaultRoute(ns: Namespace, dev: NetDevice, network: NetworkInfo): void {
+    const gw = dhcpSubnets(network).find((x) => x.gateway_ip)?.gateway_ip ?? null;
+    const current = ns.routes.routes.find((r) => r.prefixLen === 0);
+    const want = gw === null ? null : parseIp(gw);
+    if (current !== undefined && current.via === want && current.dev === dev) return;
+    if (current !== undefined) ns.routes.remove(0, 0);
+    if (want !== null) ns.addRoute({ dst: 'default', via: want, dev, proto: 'static' });
+  }
+
+  /** fill_dhcp_udp_checksums: mangle POSTROUTING CHECKSUM --checksum-fill for DHCP replies. */
+  private fillDhcpUdpChecksums(ns: Namespace): void {
+    const w = 'neutron-dhcp-age';
+    const builtin = (table: string, chains: string[]) => [
+      `*${table}`,
+      ...chains.map((c) => `:${c} ACCEPT [0:0]`),
+      ...chains.map((c) => `:${w}-${c} - [0:0]`),
+    ];
+    const text = [
+      ...builtin('raw', ['PREROUTING', 'OUTPUT']),
+      ...['PREROUTING', 'OUTPUT'].map((c) => `-A ${c} -j ${w}-${c}`),
+      'COMMIT',
+      ...builtin('mangle', ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']),
+      `:${w}-mark - [0:0]`,
+      ...['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'].map((c) => `-A ${c} -j ${w}-${c}`),
+      `-A ${w}-PREROUTING -j ${w}-mark`,
+      `-A ${w}-POSTROUTING -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill`,
+      'COMMIT',
+      ...builtin('filter', ['INPUT', 'FORWARD', 'OUTPUT']),
+      ':neutron-filter-top - [0:0]',
+      `:${w}-local - [0:0]`,
+      '-A INPUT -j neutron-dhcp-age-INPUT',
+      '-A FORWARD -j neutron-filter-top',
+      `-A FORWARD -j ${w}-FORWARD`,
+      '-A OUTPUT -j neutron-filter-top',
+      `-A OUTPUT -j ${w}-OUTPUT`,
+      `-A neutron-filter-top -j ${w}-local`,
+      'COMMIT',
+      '',
+    ].join('\n');
+    const r = iptablesRestore(ns.iptables(), text);
+    if (r.status !== 0) this.o.log.error(`iptables-restore in ${ns.name} failed: ${r.stderr}`);
+  }
+
+  private registerFiles(s: Served): void {
+    const files = this.o.files;
+    if (files === undefined) return;
+    const dir = `${this.settings.stateDir}/${s.network.id}`;
+    for (const name of ['host', 'addn_hosts', 'opts', 'leases', 'interface', 'pid'])
+      s.unregister.push(files.register(`${dir}/${name}`, () => this.fileText(s, name)));
+  }
+
+  /** Dnsmasq.disable + DeviceManager.destroy: dnsmasq stopped, port unplugged and released, namespace deleted. */
+  private disable(id: string): void {
+    const s = this.served.get(id);
+    if (s === undefined) return;
+    s.dnsmasq?.stop();
+    this.driver.unplug(s.devName, s.ns);
+    if (this.o.host.namespaces.has(s.ns.name)) this.o.host.delNamespace(s.ns.name);
+    for (const u of s.unregister) u();
+    this.served.delete(id);
+    void this.o.bus
+      .call('release_dhcp_port', {
+        host: this.conf.host,
+        network_id: id,
+        device_id: this.deviceIdPrefix + id,
+      })
+      .catch((e: Error) => this.o.log.warning(`release_dhcp_port ${id}: ${e.message}`));
+    this.o.log.info(`Network ${id} has no DHCP any more: namespace ${s.ns.name} removed`);
+  }
+}
