@@ -26,7 +26,9 @@ export function attachNamespaceAsGuest(
   mtu = 1500,
   name = 'eth0',
 ): ExternalDevice {
-  const host = tap.host;
+  // The NIC belongs to the namespace's host: a guest VM is a host of its own (src/guest), so its
+  // eth0 must not appear among the compute host's devices.
+  const host = ns.host;
   const nic = host.addExternalDevice(
     name,
     (_dev, frame, trace) => host.sched.schedule(host.latency.delayOf(HOP.guest), toTap, tap, frame, trace),

@@ -1,0 +1,495 @@
+// busybox udhcpc: the DHCP client CirrOS runs on eth0 (via /sbin/cirros-dhcpc: `udhcpc -p
+// /var/run/udhcpc.eth0.pid -R -n -T 60 -i eth0 -s /sbin/cirros-dhcpc -O mtu -O staticroutes -x
+// hostname:cirros`). The state machine, timers and messages follow busybox 1.20.1's
+// networking/udhcp/dhcpc.c (1.29's message style for CirrOS 0.5):
+//   INIT_SELECTING  DISCOVER every -T seconds, -t times (3), then the script's `leasefail` and,
+//                   with -n, "No lease, failing" (exit 1); else wait -A (20 s) and start over.
+//   REQUESTING      on an OFFER (with a server id): REQUEST (select) for yiaddr, same retries, back
+//                   to INIT_SELECTING when unanswered.
+//   BOUND           on ACK: "Lease of X obtained, lease time N", script `bound`; T1 = lease/2
+//                   (busybox ignores option 58), then the daemon goes to the background.
+//   RENEWING        unicast REQUEST from ciaddr to the server through a kernel UDP socket, timeout
+//                   halving while > 60 s; then REBINDING (broadcast) until the lease runs out, then
+//                   "Lease lost, entering init state" and `deconfig`.
+// Until BOUND it listens on a raw packet socket (replies may be unicast to an address the interface
+// does not have yet), and sends raw broadcast frames from 0.0.0.0 — as udhcpc does.
+
+import type { NetDevice } from '../kernel/device.js';
+import type { UdpSocket } from '../kernel/sockets.js';
+import type { TimerHandle } from '../sim/scheduler.js';
+import {
+  BOOTREPLY,
+  BOOTREQUEST,
+  buildDhcp,
+  DHCP_CLIENT_PORT,
+  DHCP_SERVER_PORT,
+  DHCPACK,
+  DHCPDISCOVER,
+  DHCPNAK,
+  DHCPOFFER,
+  DHCPRELEASE,
+  DHCPREQUEST,
+  type DhcpOptions,
+  type DhcpRepr,
+  OPT_MAX_MESSAGE_SIZE,
+  OPT_MESSAGE_TYPE,
+  OPT_PARAMETER_LIST,
+  OPT_REQUESTED_IP,
+  OPT_SERVER_ID,
+  OPT_VENDOR_CLASS,
+  parseDhcp,
+} from '../wire/dhcp.js';
+import { ETHERTYPE_IPV4 } from '../wire/ethernet.js';
+import { emitIpv4, IP_PROTO_UDP, ipv4HeaderLen, ipv4Repr } from '../wire/ipv4.js';
+import { ipToString } from '../wire/ipv4-address.js';
+import { macToString } from '../wire/mac.js';
+import { emitUdp, UDP_HEADER_LEN } from '../wire/udp.js';
+import type { CirrosRelease } from './cirros.js';
+import type { GuestOs } from './os.js';
+
+const S = 1e9;
+
+/** What the script gets (busybox exports these as environment variables). */
+export interface Lease {
+  interface: string;
+  ip: number;
+  subnet?: number;
+  broadcast?: number;
+  router: number[];
+  dns: number[];
+  domain?: string;
+  hostname?: string;
+  mtu?: number;
+  /** Option 121 as pairs, as the `staticroutes` variable. */
+  staticroutes: { network: number; prefixLen: number; gateway: number }[];
+  lease: number;
+  serverid: number;
+}
+
+export type ScriptEvent = 'deconfig' | 'bound' | 'renew' | 'leasefail' | 'nak';
+
+export interface UdhcpcOptions {
+  os: GuestOs;
+  dev: NetDevice;
+  /** -T: seconds between DISCOVERs/REQUESTs (busybox default 3; CirrOS passes 60). */
+  timeout: number;
+  /** -t: DISCOVERs before giving up (default 3). */
+  retries: number;
+  /** -A: seconds to wait after a failure before trying again (default 20). */
+  tryagain: number;
+  /** -n: exit when no lease was obtained. */
+  exitOnFail: boolean;
+  /** -q: exit once a lease is obtained. */
+  quitOnLease: boolean;
+  /** -R: release the lease on exit. */
+  releaseOnExit: boolean;
+  /** -O: options requested besides busybox's defaults (26 mtu, 121 staticroutes). */
+  extraOptions: number[];
+  /** -x hostname:NAME */
+  hostname?: string;
+  /** Messages (busybox writes them to stderr). */
+  print(line: string): void;
+  /** The -s script, run synchronously for each event. */
+  script(event: ScriptEvent, lease: Lease | null): void;
+  /** The foreground part ended: exit code (0 once bound and backgrounded, 1 for -n failures). */
+  onForegroundExit(code: number): void;
+}
+
+type State = 'init' | 'requesting' | 'bound' | 'renewing' | 'rebinding' | 'released' | 'dead';
+
+/** busybox's dhcp_optflags entries with OPTION_REQ, in table order: subnet, router, dns, hostname, domain, broadcast, ntp. */
+const DEFAULT_REQUESTED = [1, 3, 6, 12, 15, 28, 42];
+/** IP_UDP_DHCP_SIZE: the largest reply udhcpc accepts (576), sent as option 57. */
+const MAX_SIZE = 576;
+
+/** The busybox message texts of a release. */
+function messages(r: CirrosRelease) {
+  if (r.udhcpcStyle === '1.29') {
+    const p = 'udhcpc: ';
+    return {
+      started: `${p}started, v${r.busybox}`,
+      discover: `${p}sending discover`,
+      select: (ip: string) => `${p}sending select for ${ip}`,
+      lease: (ip: string, t: number) => `${p}lease of ${ip} obtained, lease time ${t}`,
+      noLease: `${p}no lease, failing`,
+      renew: (srv: string) => `${p}sending renew to ${srv}`,
+      lost: `${p}lease lost, entering init state`,
+      nak: `${p}received DHCP NAK`,
+      release: (ip: string, srv: string) => `${p}sending release of ${ip} to ${srv}`,
+      released: `${p}entering released state`,
+    };
+  }
+  return {
+    started: `udhcpc (v${r.busybox}) started`,
+    discover: 'Sending discover...',
+    select: (ip: string) => `Sending select for ${ip}...`,
+    lease: (ip: string, t: number) => `Lease of ${ip} obtained, lease time ${t}`,
+    noLease: 'No lease, failing',
+    renew: (_srv: string) => 'Sending renew...',
+    lost: 'Lease lost, entering init state',
+    nak: 'Received DHCP NAK',
+    release: (ip: string, srv: string) => `Unicasting a release of ${ip} to ${srv}`,
+    released: 'Entering released state',
+  };
+}
+
+export class Udhcpc {
+  state: State = 'init';
+  /** The lease in force (after BOUND). */
+  lease: Lease | null = null;
+  private xid = 0;
+  private packetNum = 0;
+  private requested = 0;
+  private server = 0;
+  /** Seconds of the current wait (busybox's `timeout`: T1 wait, then halved while renewing). */
+  private wait = 0;
+  private timer: TimerHandle | null = null;
+  private rawOff: (() => void) | null = null;
+  private kernelSock: UdpSocket | null = null;
+  private foreground = true;
+  private readonly msg: ReturnType<typeof messages>;
+  private readonly mac: string;
+
+  constructor(private readonly o: UdhcpcOptions) {
+    this.msg = messages(o.os.release);
+    this.mac = macToString(o.dev.mac);
+  }
+
+  /** Starts the client: banner, `deconfig`, then the first DISCOVER. */
+  start(): void {
+    this.o.print(this.msg.started);
+    this.o.script('deconfig', null);
+    this.listenRaw();
+    this.enterInit(0);
+  }
+
+  /** SIGTERM / power-off: with -R a bound lease is released first. */
+  stop(): void {
+    if (this.state === 'dead') return;
+    if (this.o.releaseOnExit && this.lease !== null && this.o.os.alive) this.release();
+    this.kill();
+  }
+
+  /** Ends the client without a word (the guest lost power). */
+  kill(): void {
+    this.state = 'dead';
+    this.clearTimer();
+    this.listenNone();
+    if (this.o.os.dhcp === this) this.o.os.dhcp = null;
+  }
+
+  /** SIGUSR1: renew now (what `kill -USR1` on the pid file does). */
+  renewNow(): void {
+    if (this.state !== 'bound') return;
+    this.clearTimer();
+    this.enterRenewing();
+  }
+
+  // ── states ────────────────────────────────────────────────────────────────
+
+  private enterInit(delaySeconds: number): void {
+    this.state = 'init';
+    this.packetNum = 0;
+    this.after(delaySeconds, () => this.initTick());
+  }
+
+  private initTick(): void {
+    if (this.packetNum < this.o.retries) {
+      if (this.packetNum === 0) this.xid = this.o.os.sched.rng.u32();
+      this.sendDiscover();
+      this.packetNum++;
+      this.after(this.o.timeout, () => this.initTick());
+      return;
+    }
+    this.o.script('leasefail', null);
+    if (this.o.exitOnFail) {
+      this.o.print(this.msg.noLease);
+      this.kill();
+      this.o.onForegroundExit(1);
+      return;
+    }
+    this.packetNum = 0;
+    this.after(this.o.tryagain, () => this.initTick());
+  }
+
+  private requestTick(): void {
+    if (this.packetNum < this.o.retries) {
+      this.sendSelect();
+      this.packetNum++;
+      this.after(this.o.timeout, () => this.requestTick());
+      return;
+    }
+    this.enterInit(0);
+  }
+
+  private enterRenewing(): void {
+    this.state = 'renewing';
+    this.listenKernel();
+    this.renewTick();
+  }
+
+  private renewTick(): void {
+    if (this.state === 'renewing' && this.wait > 60) {
+      this.sendRenew(this.server);
+      this.wait = Math.floor(this.wait / 2);
+      this.after(this.wait, () => this.renewTick());
+      return;
+    }
+    if (this.state === 'renewing') {
+      this.state = 'rebinding';
+      this.listenRaw();
+    }
+    if (this.wait > 0) {
+      this.sendRenew(0);
+      this.wait = Math.floor(this.wait / 2);
+      this.after(this.wait, () => this.renewTick());
+      return;
+    }
+    this.o.print(this.msg.lost);
+    this.lease = null;
+    this.o.script('deconfig', null);
+    this.enterInit(0);
+  }
+
+  // ── receiving ─────────────────────────────────────────────────────────────
+
+  private onReply(repr: DhcpRepr): void {
+    if (repr.op !== BOOTREPLY || repr.xid !== this.xid || repr.chaddr !== this.mac) return;
+    const type = repr.options.messageType;
+    if (this.state === 'init' && type === DHCPOFFER) {
+      if (repr.options.serverId === undefined) {
+        this.o.print('udhcpc: no server ID, ignoring packet');
+        return;
+      }
+      this.server = repr.options.serverId;
+      this.requested = repr.yiaddr;
+      this.state = 'requesting';
+      this.packetNum = 0;
+      this.clearTimer();
+      this.requestTick();
+      return;
+    }
+    if (this.state !== 'requesting' && this.state !== 'renewing' && this.state !== 'rebinding') return;
+    if (type === DHCPACK) {
+      this.clearTimer();
+      const lease = leaseFrom(this.o.dev.name, repr);
+      const firstBind = this.state === 'requesting';
+      this.o.print(this.msg.lease(ipToString(lease.ip), lease.lease));
+      this.requested = lease.ip;
+      if (lease.serverid !== 0) this.server = lease.serverid;
+      this.lease = lease;
+      this.o.script(firstBind ? 'bound' : 'renew', lease);
+      this.state = 'bound';
+      this.wait = Math.floor(lease.lease / 2);
+      this.listenNone();
+      if (this.o.quitOnLease) {
+        this.kill();
+        this.o.onForegroundExit(0);
+        return;
+      }
+      this.after(this.wait, () => this.enterRenewing());
+      if (this.foreground) {
+        this.foreground = false;
+        this.o.onForegroundExit(0);
+      }
+      return;
+    }
+    if (type === DHCPNAK) {
+      this.clearTimer();
+      this.o.print(this.msg.nak);
+      this.o.script('nak', null);
+      if (this.state !== 'requesting') this.o.script('deconfig', null);
+      this.lease = null;
+      this.requested = 0;
+      this.listenRaw();
+      this.enterInit(3);
+    }
+  }
+
+  private listenRaw(): void {
+    this.listenNone();
+    this.rawOff = this.o.dev.capture((_t, frame, dir) => {
+      if (dir !== 'rx' || this.state === 'dead') return;
+      const repr = dhcpOfFrame(frame);
+      if (repr !== null) this.onReply(repr);
+    });
+  }
+
+  private listenKernel(): void {
+    this.listenNone();
+    try {
+      this.kernelSock = this.o.os.ns.bindUdp(
+        0,
+        DHCP_CLIENT_PORT,
+        (d) => {
+          const r = parseDhcp(d.payload, 0);
+          if (r.ok) this.onReply(r.value);
+        },
+        { dev: this.o.dev },
+      );
+    } catch {
+      this.kernelSock = null;
+    }
+  }
+
+  private listenNone(): void {
+    this.rawOff?.();
+    this.rawOff = null;
+    this.kernelSock?.close();
+    this.kernelSock = null;
+  }
+
+  // ── sending ───────────────────────────────────────────────────────────────
+
+  private baseOptions(type: number): DhcpOptions {
+    const o: DhcpOptions = { messageType: type };
+    // udhcpc's default client id: type 1 (Ethernet) + MAC
+    o.clientId = Uint8Array.of(1, ...this.o.dev.mac);
+    o.vendorClassId = `udhcp ${this.o.os.release.busybox}`;
+    return o;
+  }
+
+  private clientOptions(o: DhcpOptions): DhcpOptions {
+    o.maxMessageSize = MAX_SIZE;
+    const req = new Set([...DEFAULT_REQUESTED, ...this.o.extraOptions]);
+    o.parameterRequestList = [...req].sort((a, b) => a - b);
+    if (this.o.hostname) o.hostName = this.o.hostname;
+    return o;
+  }
+
+  private packet(type: number, opts: DhcpOptions, ciaddr = 0): Uint8Array {
+    const order = [
+      OPT_MESSAGE_TYPE,
+      61,
+      OPT_VENDOR_CLASS,
+      OPT_REQUESTED_IP,
+      OPT_SERVER_ID,
+      OPT_MAX_MESSAGE_SIZE,
+    ];
+    order.push(OPT_PARAMETER_LIST, 12);
+    const repr: DhcpRepr = {
+      op: BOOTREQUEST,
+      hops: 0,
+      xid: this.xid,
+      secs: 0,
+      broadcast: false,
+      ciaddr,
+      yiaddr: 0,
+      siaddr: 0,
+      giaddr: 0,
+      chaddr: this.mac,
+      sname: '',
+      file: '',
+      options: opts,
+      optionOrder: order.filter((c) => c !== OPT_SERVER_ID || type === DHCPREQUEST || type === DHCPRELEASE),
+      // udhcp_send_raw_packet pads the message to the BOOTP minimum of 300 bytes
+      minLength: 300,
+    };
+    return buildDhcp(repr);
+  }
+
+  private sendDiscover(): void {
+    const o = this.baseOptions(DHCPDISCOVER);
+    if (this.requested !== 0) o.requestedIp = this.requested;
+    this.o.print(this.msg.discover);
+    this.sendRaw(this.packet(DHCPDISCOVER, this.clientOptions(o)), 0);
+  }
+
+  private sendSelect(): void {
+    const o = this.baseOptions(DHCPREQUEST);
+    o.requestedIp = this.requested;
+    o.serverId = this.server;
+    this.o.print(this.msg.select(ipToString(this.requested)));
+    this.sendRaw(this.packet(DHCPREQUEST, this.clientOptions(o)), 0);
+  }
+
+  private sendRenew(server: number): void {
+    const o = this.clientOptions(this.baseOptions(DHCPREQUEST));
+    this.o.print(this.msg.renew(ipToString(this.server)));
+    const payload = this.packet(DHCPREQUEST, o, this.requested);
+    if (server !== 0 && this.kernelSock !== null) {
+      this.kernelSock.send(server, DHCP_SERVER_PORT, payload, { src: this.requested });
+    } else {
+      this.sendRaw(payload, this.requested);
+    }
+  }
+
+  private release(): void {
+    const o = this.baseOptions(DHCPRELEASE);
+    o.serverId = this.server;
+    this.o.print(this.msg.release(ipToString(this.requested), ipToString(this.server)));
+    const payload = this.packet(DHCPRELEASE, o, this.requested);
+    try {
+      const s = this.o.os.ns.bindUdp(0, DHCP_CLIENT_PORT, () => {}, { dev: this.o.dev });
+      s.send(this.server, DHCP_SERVER_PORT, payload, { src: this.requested });
+      s.close();
+    } catch {
+      // the port is held by another client: nothing is sent
+    }
+    this.o.print(this.msg.released);
+    this.o.script('deconfig', null);
+    this.lease = null;
+    this.state = 'released';
+  }
+
+  /** udhcp_send_raw_packet: Ethernet broadcast, IP from `src` to 255.255.255.255, TTL 64, UDP 68→67. */
+  private sendRaw(payload: Uint8Array, src: number): void {
+    const dst = 0xffffffff;
+    const ulen = UDP_HEADER_LEN + payload.length;
+    const frame = new Uint8Array(14 + 20 + ulen);
+    frame.fill(0xff, 0, 6);
+    frame.set(this.o.dev.mac, 6);
+    frame[12] = ETHERTYPE_IPV4 >> 8;
+    frame[13] = ETHERTYPE_IPV4 & 0xff;
+    emitIpv4(ipv4Repr({ src, dst, protocol: IP_PROTO_UDP, ttl: 64, dontFragment: false }, ulen), frame, 14);
+    emitUdp({ srcPort: DHCP_CLIENT_PORT, dstPort: DHCP_SERVER_PORT, payload }, frame, 34, src, dst);
+    this.o.dev.transmit(frame, null);
+  }
+
+  // ── timers ────────────────────────────────────────────────────────────────
+
+  private after(seconds: number, fn: () => void): void {
+    this.clearTimer();
+    this.timer = this.o.os.after(seconds * S, () => {
+      this.timer = null;
+      if (this.state !== 'dead') fn();
+    });
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.o.os.cancel(this.timer);
+    this.timer = null;
+  }
+}
+
+/** The DHCP message of a frame if it is UDP to port 68 (what udhcpc's socket filter passes). */
+function dhcpOfFrame(frame: Uint8Array): DhcpRepr | null {
+  if (frame.length < 14 + 20 + 8 || frame[12] !== 0x08 || frame[13] !== 0x00) return null;
+  if (frame[14 + 9] !== IP_PROTO_UDP) return null;
+  if ((frame[14 + 6] & 0x3f) !== 0 || frame[14 + 7] !== 0) return null; // fragments: udhcpc drops them
+  const l4 = 14 + ipv4HeaderLen(frame, 14);
+  if (((frame[l4 + 2] << 8) | frame[l4 + 3]) !== DHCP_CLIENT_PORT) return null;
+  const ulen = (frame[l4 + 4] << 8) | frame[l4 + 5];
+  const r = parseDhcp(frame, l4 + 8, Math.min(ulen - 8, frame.length - l4 - 8));
+  return r.ok ? r.value : null;
+}
+
+function leaseFrom(ifname: string, repr: DhcpRepr): Lease {
+  const o = repr.options;
+  // busybox: a missing lease time means one hour; less than 10 s is raised to 10
+  const lease = Math.max(10, o.leaseTime ?? 3600);
+  return {
+    interface: ifname,
+    ip: repr.yiaddr,
+    subnet: o.subnetMask,
+    broadcast: o.broadcastAddress,
+    router: o.routers ?? [],
+    dns: o.dnsServers ?? [],
+    domain: o.domainName,
+    hostname: o.hostName,
+    mtu: o.interfaceMtu,
+    staticroutes: o.classlessRoutes ?? [],
+    lease,
+    serverid: o.serverId ?? 0,
+  };
+}
