@@ -1,20 +1,30 @@
 // The compute API on port 8774.
 import type { FastifyInstance } from 'fastify';
 import type { Keystone } from '../../services/keystone/index.js';
+import type { Nova } from '../../services/nova/index.js';
 import type { Logger } from '../../sim/oslo-log.js';
 import { NOVA_MAX_MICROVERSION_DEFAULT, versionRoutes } from '../discovery.js';
 import { baseUrl } from '../http.js';
 import { createServiceApi } from '../service-api.js';
 import { novaError, novaMalformedJson, novaNotFound, novaTooLarge, novaValidation } from './errors.js';
+import { mv, negotiate, parseMinor, versionHeaders } from './microversion.js';
+import { flavorRoutes } from './routes-flavors.js';
+import { hostRoutes } from './routes-hosts.js';
+import { serverRoutes } from './routes-servers.js';
 
 export interface NovaApiOptions {
   keystone: Keystone;
   identityRoot: string;
   log: Logger;
+  /** The services; without them the port answers version discovery only. */
+  nova?: Nova;
+  /** The highest microversion advertised and accepted (default 2.91: see docs/nova.md). */
   maxMicroversion?: string;
 }
 
 export function novaApi(o: NovaApiOptions): FastifyInstance {
+  const max = o.maxMicroversion ?? NOVA_MAX_MICROVERSION_DEFAULT;
+  const maxMinor = parseMinor(max);
   const app = createServiceApi({
     name: 'nova-api',
     keystone: o.keystone,
@@ -26,9 +36,17 @@ export function novaApi(o: NovaApiOptions): FastifyInstance {
     tooLarge: novaTooLarge,
     notFound: novaNotFound,
     validation: novaValidation,
-    // novaclient reads x-compute-request-id for "(Request-ID: …)".
-    headers: (request) => ({ 'x-compute-request-id': request.id }),
+    // novaclient reads x-compute-request-id for "(Request-ID: …)"; every answer names its microversion.
+    headers: (request) => ({ 'x-compute-request-id': request.id, ...versionHeaders(mv(request)) }),
   });
-  versionRoutes(app, 'compute', baseUrl, o.maxMicroversion ?? NOVA_MAX_MICROVERSION_DEFAULT);
+  app.addHook('onRequest', async (request) => {
+    request.novaMinor = negotiate(request, maxMinor);
+  });
+  versionRoutes(app, 'compute', baseUrl, max);
+  if (o.nova) {
+    serverRoutes(app, o.nova);
+    flavorRoutes(app, o.nova);
+    hostRoutes(app, o.nova);
+  }
   return app;
 }
