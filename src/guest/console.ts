@@ -26,6 +26,8 @@ export class ConsoleSession {
   private line = '';
   private user = '';
   private job: ProcHandle | null = null;
+  /** Shells of this login: the user's, then root shells opened with `sudo -i` (exit pops one). */
+  private shells: Shell[] = [];
   private readonly unfollow: () => void;
   private readonly autologin: boolean;
   /** The boot this session last saw (a reboot starts a new one: back to waiting for getty). */
@@ -53,7 +55,7 @@ export class ConsoleSession {
   }
 
   private get shell(): Shell | null {
-    return this.guest.consoleShell;
+    return this.shells.at(-1) ?? null;
   }
 
   private write(text: string): void {
@@ -69,9 +71,10 @@ export class ConsoleSession {
   private startShell(): void {
     const os = this.guest.os;
     if (os === null) return;
-    this.guest.consoleShell = new Shell(os, 'cirros');
+    const sh = new Shell(os, 'cirros');
+    this.shells = [sh];
     this.mode = 'shell';
-    this.write(this.guest.consoleShell.prompt);
+    this.write(sh.prompt);
   }
 
   /** getty again after a logout: the issue text and the login prompt. */
@@ -117,7 +120,10 @@ export class ConsoleSession {
     }
     if (c === '\x04' && this.line === '' && this.mode === 'shell') {
       this.write('\n');
-      this.respawnGetty();
+      this.shells.pop();
+      const outer = this.shell;
+      if (outer === null) this.respawnGetty();
+      else this.write(outer.prompt);
       return;
     }
     if (c === '\x7f' || c === '\b') {
@@ -164,15 +170,25 @@ export class ConsoleSession {
     }
     const shell = this.shell;
     if (shell === null) return;
+    if (/^\s*sudo\s+(-i|-s|su(\s+-)?)\s*$/.test(line)) {
+      // a login shell as root on the same terminal
+      const root = new Shell(os, 'root');
+      this.shells.push(root);
+      this.write(root.prompt);
+      return;
+    }
     this.mode = 'running';
     this.job = shell.start(line, { out: (t) => this.write(t), err: (t) => this.write(t) }, () => {
       this.job = null;
       if (this.guest.os !== os || this.mode === 'closed') return;
+      this.mode = 'shell';
       if (shell.exited !== null) {
-        this.respawnGetty();
+        this.shells.pop();
+        const outer = this.shell;
+        if (outer === null) this.respawnGetty();
+        else this.write(outer.prompt);
         return;
       }
-      this.mode = 'shell';
       this.write(shell.prompt);
     });
   }

@@ -70,8 +70,6 @@ export class Guest {
   state: PowerState = 'shut off';
   /** The running system, or null while powered off. */
   os: GuestOs | null = null;
-  /** The serial console's login shell (one per boot; console sessions share it). */
-  consoleShell: Shell | null = null;
   readonly name: string;
   readonly hostname: string;
   readonly ec2Id: string;
@@ -129,7 +127,6 @@ export class Guest {
     this.os = os;
     this.state = 'running';
     this.booted = false;
-    this.consoleShell = new Shell(os, 'cirros');
     const drive: ConfigDrive | null = o.configDrive
       ? {
           uuid: o.uuid,
@@ -206,7 +203,6 @@ export class Guest {
   private powerOff(): void {
     this.os?.halt();
     this.os = null;
-    this.consoleShell = null;
     this.booted = false;
     this.state = 'shut off';
   }

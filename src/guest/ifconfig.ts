@@ -4,6 +4,7 @@
 // [up|down]`, which go to the kernel as SIOCSIFADDR & co (netconfig.ts).
 
 import type { NetDevice } from '../kernel/device.js';
+import { ipv6ToString } from '../ovs/flow-fields.js';
 import { ipToString, parseIp, prefixMask } from '../wire/ipv4-address.js';
 import { setIfAddress, setIfBroadcast, setIfNetmask } from './netconfig.js';
 import type { GuestOs } from './os.js';
@@ -11,32 +12,10 @@ import type { CommandContext } from './shell.js';
 
 /** The EUI-64 link-local address the guest kernel gives an up Ethernet device (fe80::f816:3eff:fe2b:7c11). */
 export function linkLocal6(mac: Uint8Array): string {
-  const b = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, mac[0] ^ 2, mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]];
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1]);
-  return compress6(groups);
-}
-
-/** RFC 5952 text: the longest run (≥ 2) of zero groups becomes `::`. */
-export function compress6(groups: number[]): string {
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < groups.length; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < groups.length && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  const iid = [mac[0] ^ 2, mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]];
+  let v = 0xfe80n << 112n;
+  for (let i = 0; i < 8; i++) v |= BigInt(iid[i]) << BigInt(8 * (7 - i));
+  return ipv6ToString(v);
 }
 
 /** IPv6 addresses the device shows (no IPv6 stack is emulated: lo's ::1 and the link-local of an up NIC). */

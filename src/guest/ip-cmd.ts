@@ -11,7 +11,7 @@ import type { Route } from '../kernel/routes.js';
 import { ipToString, parseCidr, parseIp } from '../wire/ipv4-address.js';
 import { macToString } from '../wire/mac.js';
 import { interfaces, ipv6Of } from './ifconfig.js';
-import { addRoute, delRoute } from './netconfig.js';
+import { addRoute, delRoute, dropAddress } from './netconfig.js';
 import type { GuestOs } from './os.js';
 import type { CommandContext } from './shell.js';
 
@@ -186,7 +186,7 @@ function addrChange(verb: string, rest: string[], ctx: CommandContext): number {
     }
     return 0;
   }
-  if (!os.ns.removeAddress(dev, cidr)) {
+  if (!dropAddress(os.ns, dev, c.address, c.prefixLen)) {
     io.err('ip: RTNETLINK answers: Cannot assign requested address\n');
     return 2;
   }

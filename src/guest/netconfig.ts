@@ -28,6 +28,17 @@ function cidr(addr: number, prefixLen: number): string {
 }
 
 /**
+ * Removes an address as inet_del_ifa does: when it was the device's last IPv4 address, the FIB
+ * notifier disables IP on the device (fib_disable_ip) and every route through it goes — which is
+ * why `ifconfig eth0 NEWADDR` on Linux loses the default route.
+ */
+export function dropAddress(ns: Namespace, dev: NetDevice, addr: number, prefixLen: number): boolean {
+  if (!ns.removeAddress(dev, cidr(addr, prefixLen))) return false;
+  if (dev.addresses.length === 0) ns.routes.removeWhere((r) => r.dev === dev);
+  return true;
+}
+
+/**
  * SIOCSIFADDR: replaces the primary address; 0.0.0.0 removes it. Returns an errno text or null.
  * The device is brought up too, as busybox ifconfig does when given an address.
  */
@@ -39,7 +50,7 @@ export function setIfAddress(ns: Namespace, dev: NetDevice, addr: number): strin
       dev.setUp(true);
       return null;
     }
-    ns.removeAddress(dev, cidr(old.address, old.prefixLen));
+    dropAddress(ns, dev, old.address, old.prefixLen);
   }
   if (!dev.adminUp) dev.setUp(true);
   if (addr === 0) return null;
@@ -57,7 +68,7 @@ export function setIfNetmask(ns: Namespace, dev: NetDevice, mask: number): strin
   if (plen === old.prefixLen) return null;
   const oldBcast = (old.address | ~prefixMask(old.prefixLen)) >>> 0;
   const broadcast = old.broadcast === oldBcast && plen < 31 ? (old.address | ~mask) >>> 0 : old.broadcast;
-  ns.removeAddress(dev, cidr(old.address, old.prefixLen));
+  dropAddress(ns, dev, old.address, old.prefixLen);
   ns.addAddress(dev, cidr(old.address, plen), { broadcast });
   return null;
 }
