@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { iptables } from '../../kernel/netfilter/iptables.js';
+import { vxlanDecapsulate } from '../../wire/vxlan.js';
+import { ping, replies, S, Testbed } from './testbed.js';
+
+const tag = (bed: Testbed, host: string, port: string) => bed.vsctl(host, 'get', 'Port', port, 'tag').trim();
+const flows = (bed: Testbed, host: string, br: string, match = '') =>
+  bed.h(host).agent!.agent.cli.dumpFlows(br, match);
+
+test('at start: br-int, br-ex and br-tun with their patch ports, base flows under one cookie, report_state', async () => {
+  const bed = new Testbed(['compute1', 'compute2']);
+  const a = bed.startAgent('compute1');
+  await bed.settle();
+  const show = bed.vsctl('compute1', 'show');
+  for (const want of [
+    'Bridge br-int',
+    'Bridge br-tun',
+    'Bridge br-ex',
+    'fail_mode: secure',
+    'Controller "tcp:127.0.0.1:6633"',
+    'options: {peer=patch-int}',
+    'options: {peer=patch-tun}',
+    'options: {peer=phy-br-ex}',
+    'options: {peer=int-br-ex}',
+  ])
+    assert.ok(show.includes(want), `${want}\n${show}`);
+  const int = flows(bed, 'compute1', 'br-int');
+  const cookie = a.agent.intBr.cookie.toString(16);
+  for (const want of [
+    'table=0, n_packets=0, n_bytes=0, idle_age=0, priority=65535,vlan_tci=0x0fff/0x1fff actions=drop',
+    'priority=2,in_port=1 actions=drop', // int-br-ex before patch-tun (physical bridges first)
+    'table=23, n_packets=0, n_bytes=0, idle_age=0, priority=0 actions=drop',
+    'table=60, n_packets=0, n_bytes=0, idle_age=0, priority=1 actions=NORMAL',
+  ])
+    assert.ok(int.includes(want), `${want}\n${int}`);
+  assert.ok(
+    int
+      .split('\n')
+      .filter((l) => l.startsWith(' cookie='))
+      .every((l) => l.includes(`cookie=0x${cookie},`)),
+  );
+  const tun = flows(bed, 'compute1', 'br-tun');
+  assert.match(tun, /table=0, .*priority=1,in_port=1 actions=resubmit\(,2\)/);
+  assert.match(tun, /table=10, .*actions=learn\(table=20,hard_timeout=300,priority=1,cookie=0x/);
+  assert.match(tun, /table=22, .*priority=0 actions=drop/);
+  assert.match(flows(bed, 'compute1', 'br-ex'), /priority=2,in_port=1 actions=drop/);
+  const report = bed.neutron.reports[0].agent_state as { configurations: Record<string, unknown> } & Record<
+    string,
+    unknown
+  >;
+  assert.equal(report.agent_type, 'Open vSwitch agent');
+  assert.equal(report.binary, 'neutron-openvswitch-agent');
+  assert.equal(report.start_flag, true);
+  assert.deepEqual(report.configurations.bridge_mappings, { extnet: 'br-ex' });
+  assert.deepEqual(report.configurations.tunnel_types, ['vxlan']);
+  assert.equal(report.configurations.tunneling_ip, '192.168.136.66');
+  assert.equal(report.configurations.l2_population, false);
+  // Every 30 s of virtual time another report, without start_flag.
+  bed.sched.runFor(31 * S);
+  await bed.neutron.bus.idle();
+  assert.equal(bed.neutron.reports.length, 2);
+  assert.equal((bed.neutron.reports[1].agent_state as Record<string, unknown>).start_flag, undefined);
+  a.stop();
+});
+
+test('local VLANs: one tag per network (1, 2 …), kept while a port remains; freed tags are not reused at once', async () => {
+  const bed = new Testbed(['compute1']);
+  bed.startAgent('compute1');
+  await bed.settle();
+  const n = bed.neutron;
+  const netA = n.createNetwork(1001);
+  const netB = n.createNetwork(1002);
+  const a1 = bed.plug('compute1', n.createPort(netA, 'compute1', '10.0.0.5'));
+  const a2 = bed.plug('compute1', n.createPort(netA, 'compute1', '10.0.0.6'));
+  await bed.settle();
+  const b1 = bed.plug('compute1', n.createPort(netB, 'compute1', '10.0.1.5'));
+  await bed.settle();
+  assert.equal(tag(bed, 'compute1', a1.qvo), '1');
+  assert.equal(tag(bed, 'compute1', a2.qvo), '1');
+  assert.equal(tag(bed, 'compute1', b1.qvo), '2');
+  assert.match(
+    bed.vsctl('compute1', 'get', 'Port', a1.qvo, 'other_config'),
+    /net_uuid=.*segmentation_id="1001", tag="1"/,
+  );
+  assert.equal(n.ports.get(a1.port.id)?.status, 'ACTIVE', 'update_device_up');
+  assert.match(
+    flows(bed, 'compute1', 'br-tun', 'table=4'),
+    /priority=1,tun_id=0x3e9 actions=mod_vlan_vid:1,resubmit\(,10\)/,
+  );
+  // One of netA's ports leaves: the tag stays; the last one leaves: the VLAN is reclaimed.
+  bed.unplug('compute1', a1);
+  await bed.settle();
+  assert.equal(tag(bed, 'compute1', a2.qvo), '1');
+  assert.equal(n.ports.get(a1.port.id)?.status, 'DOWN', 'update_device_down');
+  bed.unplug('compute1', a2);
+  await bed.settle();
+  assert.doesNotMatch(flows(bed, 'compute1', 'br-tun', 'table=4'), /tun_id=0x3e9/);
+  // The agent's set.pop(): a new network takes 3 (above the last one given), not the freed 1.
+  const netC = n.createNetwork(1003);
+  const c1 = bed.plug('compute1', n.createPort(netC, 'compute1', '10.0.2.5'));
+  await bed.settle();
+  assert.equal(tag(bed, 'compute1', c1.qvo), '3');
+});
+
+test('ping on one host and across hosts over VXLAN (VNI on the underlay), learned flows in table 20', async () => {
+  const bed = new Testbed(['compute1', 'compute2']);
+  bed.startAgent('compute1');
+  bed.startAgent('compute2');
+  await bed.settle();
+  const n = bed.neutron;
+  const sg = n.createSecurityGroup();
+  const net = n.createNetwork(1001);
+  const vm1 = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.5', { security_groups: [sg] }));
+  const vm2 = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.6', { security_groups: [sg] }));
+  const vm3 = bed.plug('compute2', n.createPort(net, 'compute2', '10.0.0.7', { security_groups: [sg] }));
+  await bed.settle();
+  assert.match(
+    bed.vsctl('compute1', 'show'),
+    /Port vxlan-c0a88843\n\s+Interface vxlan-c0a88843\n\s+type: vxlan\n\s+options: \{df_default="true", egress_pkt_mark="0", in_key=flow, local_ip="192.168.136.66", out_key=flow, remote_ip="192.168.136.67"\}/,
+  );
+  const tapBefore = vm2.tap.txPackets;
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 3, 'same host');
+  assert.ok(vm2.tap.txPackets - tapBefore >= 3);
+  const vnis: number[] = [];
+  bed.h('compute1').eth1.capture((_t, f) => {
+    const d = vxlanDecapsulate(f);
+    if (d.ok) vnis.push(d.value.vni);
+  });
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.7')), 3, 'across hosts');
+  assert.ok(vnis.length >= 6 && vnis.every((v) => v === 1001), `${vnis}`);
+  assert.match(
+    flows(bed, 'compute2', 'br-tun', 'table=20'),
+    /hard_timeout=300, .*priority=1,vlan_tci=0x0001\/0x0fff,dl_dst=/,
+  );
+  assert.match(flows(bed, 'compute1', 'br-tun', 'table=4'), /n_packets=[1-9]\d*, .*tun_id=0x3e9/);
+  // A drop flow by hand on vm1's qvo: 100% loss; deleting it restores the replies.
+  const of = bed.vsctl('compute1', 'get', 'Interface', vm1.qvo, 'ofport').trim();
+  const cli = bed.h('compute1').agent!.agent.cli;
+  cli.of.addFlow('br-int', `priority=100,in_port=${of},actions=drop`);
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.7')), 0);
+  cli.of.delFlows('br-int', `priority=100,in_port=${of}`, true);
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.7')), 3);
+  // The other network is another VLAN and VNI: nothing crosses.
+  const other = n.createNetwork(1002);
+  const vm4 = bed.plug('compute2', n.createPort(other, 'compute2', '10.0.0.8', { security_groups: [sg] }));
+  await bed.settle();
+  assert.equal(tag(bed, 'compute2', vm4.qvo), '2');
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.8')), 0);
+  void vm3;
+});
+
+test('security groups: no ingress rule blocks ping (sg-fallback counts), an ICMP rule opens it within one loop', async () => {
+  const bed = new Testbed(['compute1']);
+  bed.startAgent('compute1');
+  await bed.settle();
+  const n = bed.neutron;
+  const net = n.createNetwork(1001);
+  const open = n.createSecurityGroup();
+  const closed = n.createSecurityGroup({ defaultRules: false });
+  const vm1 = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.5', { security_groups: [open] }));
+  const vm2 = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.6', { security_groups: [closed] }));
+  await bed.settle();
+  const nf = bed.h('compute1').host.root.iptables();
+  const fallback = () =>
+    Number(
+      /-A neutron-openvswi-sg-fallback .*-c (\d+) /.exec(
+        iptables(nf, ['-S', 'neutron-openvswi-sg-fallback', '-v']).stdout,
+      )?.[1] ?? -1,
+    );
+  const dropsBefore = nf.tables.filter!.chains.get('neutron-openvswi-sg-fallback')!.rules[0].pkts;
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 0);
+  const drops = nf.tables.filter!.chains.get('neutron-openvswi-sg-fallback')!.rules[0].pkts;
+  assert.ok(drops - dropsBefore >= 3, `fallback DROP counted ${drops - dropsBefore}`);
+  void fallback;
+  n.addRule(closed, { direction: 'ingress', protocol: 'icmp' });
+  // The notification kicks the loop at once; within one polling interval the rule is in place.
+  await n.bus.idle();
+  bed.sched.runFor(2 * S);
+  await bed.settle(0);
+  assert.match(
+    iptables(nf, ['-S', `neutron-openvswi-i${vm2.port.id.slice(0, 10)}`]).stdout,
+    /-p icmp -j RETURN/,
+  );
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 3);
+});
+
+test('anti-spoofing: a guest that changes its IP is dropped and counted by its s chain', async () => {
+  const bed = new Testbed(['compute1']);
+  bed.startAgent('compute1');
+  await bed.settle();
+  const n = bed.neutron;
+  const net = n.createNetwork(1001);
+  const sg = n.createSecurityGroup();
+  n.addRule(sg, { direction: 'ingress', protocol: 'icmp' });
+  const vm1 = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.5', { security_groups: [sg] }));
+  bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.6', { security_groups: [sg] }));
+  await bed.settle();
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6', 1)), 1);
+  vm1.ns.removeAddress(vm1.eth0, '10.0.0.5/24');
+  vm1.ns.addAddress(vm1.eth0, '10.0.0.99/24');
+  const nf = bed.h('compute1').host.root.iptables();
+  const sChain = nf.tables.filter!.chains.get(`neutron-openvswi-s${vm1.port.id.slice(0, 10)}`)!;
+  const before = sChain.rules.at(-1)!.pkts;
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 0);
+  assert.ok(sChain.rules.at(-1)!.pkts - before >= 1, 'spoofed packets hit the s chain DROP');
+  // With port security off the port is not filtered at all (and its spoofing flows go).
+  n.updatePort(vm1.port.id, { port_security_enabled: false, security_groups: [] });
+  await n.bus.idle();
+  await bed.settle();
+  assert.match(iptables(nf, ['-S']).stdout, /Accept all packets when port security is disabled/);
+  assert.equal(nf.tables.filter!.chains.get(`neutron-openvswi-s${vm1.port.id.slice(0, 10)}`), undefined);
+  assert.doesNotMatch(flows(bed, 'compute1', 'br-int', 'table=25'), new RegExp(vm1.port.mac_address));
+});
+
+test('a restarted agent converges with no change: same tags, flows (new cookie), rules; old cookies gone', async () => {
+  const bed = new Testbed(['compute1', 'compute2']);
+  bed.startAgent('compute1');
+  bed.startAgent('compute2');
+  await bed.settle();
+  const n = bed.neutron;
+  const sg = n.createSecurityGroup();
+  const netA = n.createNetwork(1001);
+  const netB = n.createNetwork(1002);
+  const vm1 = bed.plug('compute1', n.createPort(netB, 'compute1', '10.0.1.5', { security_groups: [sg] }));
+  const vm2 = bed.plug('compute1', n.createPort(netA, 'compute1', '10.0.0.5', { security_groups: [sg] }));
+  bed.plug('compute2', n.createPort(netA, 'compute2', '10.0.0.6', { security_groups: [sg] }));
+  await bed.settle();
+  assert.equal(replies(await ping(bed, vm2, '10.0.0.6', 1)), 1);
+  const norm = (dump: string) =>
+    dump
+      .split('\n')
+      .filter((l) => l.startsWith(' cookie=') && !l.includes('hard_timeout=300'))
+      .map((l) =>
+        l
+          .replace(/cookie=0x[0-9a-f]+, duration=[\d.]+s, /, '')
+          .replace(/n_packets=\d+, n_bytes=\d+, (idle_age=\d+, )?(hard_age=\d+, )?/, ''),
+      )
+      .sort()
+      .join('\n');
+  const snapshot = () => ({
+    show: bed.vsctl('compute1', 'show'),
+    int: norm(flows(bed, 'compute1', 'br-int')),
+    tun: norm(flows(bed, 'compute1', 'br-tun')),
+    ex: norm(flows(bed, 'compute1', 'br-ex')),
+    filter: iptables(bed.h('compute1').host.root.iptables(), ['-S']).stdout,
+    raw: iptables(bed.h('compute1').host.root.iptables(), ['-t', 'raw', '-S']).stdout,
+  });
+  const before = snapshot();
+  const oldCookie = bed.h('compute1').agent!.agent.intBr.cookie;
+  bed.h('compute1').agent!.stop();
+  const again = bed.startAgent('compute1');
+  await bed.settle();
+  const after = snapshot();
+  assert.notEqual(again.agent.intBr.cookie, oldCookie);
+  assert.deepEqual(after, before);
+  assert.equal(tag(bed, 'compute1', vm1.qvo), '1');
+  assert.doesNotMatch(flows(bed, 'compute1', 'br-int'), new RegExp(`cookie=0x${oldCookie.toString(16)},`));
+  assert.equal(replies(await ping(bed, vm2, '10.0.0.6', 1)), 1);
+});

@@ -1,0 +1,717 @@
+// neutron-openvswitch-agent for one host (ovs_neutron_agent.py, Zed): at start it sets up
+// br-int, the physical bridges of bridge_mappings and br-tun with their patch ports and base
+// flows under fresh cookies, reads back the local VLANs already on br-int; then its rpc_loop
+// (every polling_interval, or at once when OVSDB or a notification says something changed)
+// scans br-int for ports with an iface-id, asks neutron-server for their details, binds them
+// (local VLAN tag, other_config, anti-spoofing flows), sets the firewall, reports them up or
+// down, and reclaims a network's VLAN when its last port leaves. Tunnels are a full mesh from
+// tunnel_sync / tunnel_update, or with l2population exactly what fdb_add asks for. After the
+// first full sync, flows left by an earlier run (other cookies) are removed.
+import type { Host } from '../../kernel/host.js';
+import { tunnelPortName } from '../../ovs/neutron-bridges.js';
+import type { Vswitchd } from '../../ovs/vswitchd.js';
+import type { Logger } from '../../sim/oslo-log.js';
+import { NS_PER_S, type Scheduler, type TimerHandle } from '../../sim/scheduler.js';
+import type { AgentBus } from '../common/agent-bus.js';
+import { virtualWallClock } from '../common/agent-host.js';
+import { StateReporter } from '../common/state-reporter.js';
+import { IntegrationBridge, PhysicalBridge, patchPorts, setupAgentBridge, TunnelBridge } from './bridges.js';
+import type { OvsAgentConfig } from './config.js';
+import { type FirewallPort, HybridIptablesFirewall, isFirewalled } from './firewall/hybrid-firewall.js';
+import { fromApiRule } from './firewall/sg-rules.js';
+import { L2Population } from './l2pop.js';
+import { DEAD_VLAN_TAG, LocalVlanPool } from './local-vlan.js';
+import { OvsCli } from './ovs-cli.js';
+import {
+  type DeviceDetails,
+  type DeviceDetailsEntry,
+  hasDetails,
+  type SecurityGroupInfo,
+  type TunnelSyncReply,
+} from './rpc-payloads.js';
+
+export const AGENT_TYPE = 'Open vSwitch agent';
+export const AGENT_BINARY = 'neutron-openvswitch-agent';
+
+export interface OvsAgentOptions {
+  host: Host;
+  vswitchd: Vswitchd;
+  bus: AgentBus;
+  sched: Scheduler;
+  config: OvsAgentConfig;
+  log: Logger;
+  /** Wall-clock ms for report_state's time (default: the wall clock following virtual time). */
+  wallMs?: () => number;
+}
+
+/** A port of br-int that carries an iface-id (ovs_lib VifPort). */
+interface VifPort {
+  name: string;
+  ofport: number;
+  portId: string;
+  mac: string;
+}
+
+/** A local VLAN in use on this host (vlanmanager LocalVLANMapping). */
+export interface LocalVlanMapping {
+  vlan: number;
+  networkType: string;
+  physicalNetwork: string | null;
+  segmentationId: number | null;
+  ports: Set<string>;
+}
+
+interface PhysState {
+  bridge: PhysicalBridge;
+  intOfport: number;
+}
+
+const rnd64 = (sched: Scheduler) =>
+  (BigInt(sched.int(0x100000000)) << 32n) | BigInt(sched.int(0x100000000)) || 1n;
+
+export class OvsAgent {
+  readonly agentId: string;
+  readonly cli: OvsCli;
+  readonly intBr: IntegrationBridge;
+  readonly tunBr: TunnelBridge | null;
+  readonly phys = new Map<string, PhysState>();
+  readonly vlans = new LocalVlanPool();
+  /** network id → its local VLAN here. */
+  readonly lvm = new Map<string, LocalVlanMapping>();
+  /** Ports bound in an earlier iteration: port id → what the agent did with it. */
+  readonly bound = new Map<string, { vif: VifPort; details: DeviceDetails | null }>();
+  /** remote tunneling IP → vxlan port. */
+  readonly tunnels = new Map<string, { name: string; ofport: number }>();
+  readonly firewall: HybridIptablesFirewall | null;
+  readonly l2pop: L2Population | null;
+  iterations = 0;
+  readonly cfgArpResponder: boolean;
+  /** Per-iteration timing and work, for the benchmark. */
+  lastIteration = { scanned: 0, treated: 0 };
+
+  private readonly cfg: OvsAgentConfig;
+  private readonly log: Logger;
+  private readonly reporter: StateReporter;
+  private readonly unsubscribe: (() => void)[] = [];
+  private timer: TimerHandle | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private ownWrites = 0;
+  private ovsdbChanged = true;
+  private readonly updatedPorts = new Set<string>();
+  private readonly deletedPorts = new Set<string>();
+  private fwRefresh = true;
+  private tunnelSyncNeeded: boolean;
+  private fullSync = true;
+  private failedDevices = new Set<string>();
+  private readonly onCommit = () => {
+    if (this.ownWrites > 0 || this.stopped) return;
+    this.ovsdbChanged = true;
+    this.kick();
+  };
+
+  constructor(private readonly o: OvsAgentOptions) {
+    this.cfg = o.config;
+    this.cfgArpResponder = o.config.arpResponder;
+    this.log = o.log;
+    this.agentId = `ovs-agent-${this.cfg.host}`;
+    this.cli = new OvsCli(o.vswitchd);
+    this.tunnelSyncNeeded = this.cfg.tunnelTypes.length > 0;
+    this.intBr = new IntegrationBridge(this.cli, this.cfg.integrationBridge, rnd64(o.sched));
+    this.tunBr =
+      this.cfg.tunnelTypes.length > 0
+        ? new TunnelBridge(this.cli, this.cfg.tunnelBridge, rnd64(o.sched))
+        : null;
+    this.l2pop = this.cfg.l2Population && this.tunBr ? new L2Population(this) : null;
+    this.writing(() => this.setupBridges());
+    this.firewall =
+      this.cfg.firewall === 'iptables_hybrid'
+        ? new HybridIptablesFirewall(o.host.root.iptables(), { enableIpset: this.cfg.enableIpset })
+        : null;
+    this.restoreLocalVlanMap();
+    const wallMs = o.wallMs ?? virtualWallClock(o.sched);
+    this.reporter = new StateReporter({
+      bus: o.bus,
+      sched: o.sched,
+      log: o.log,
+      interval: this.cfg.reportInterval,
+      wallMs,
+      state: () => this.agentState(),
+      onResyncNeeded: (reason) => {
+        if (reason !== 'agent started') this.requestFullSync();
+      },
+    });
+  }
+
+  // ── start / stop ────────────────────────────────────────────────────────────
+
+  start(): void {
+    this.log.info(`Mapping physical network(s) ${JSON.stringify(this.cfg.bridgeMappings)}`);
+    const sub = (topic: string, fn: (p: never) => void) =>
+      this.unsubscribe.push(this.o.bus.subscribe(topic, fn));
+    sub('port.updated', (p: { port: { id: string; security_groups?: string[] } }) => {
+      if (this.bound.has(p.port.id)) this.updatedPorts.add(p.port.id);
+      this.fwRefresh = true; // security_groups_member_updated: members of a group changed
+      this.kick();
+    });
+    sub('port.created', () => this.markFirewall());
+    sub('port.deleted', (p: { port: { id: string } }) => {
+      if (this.bound.has(p.port.id)) this.deletedPorts.add(p.port.id);
+      this.markFirewall();
+    });
+    for (const t of ['created', 'updated', 'deleted']) {
+      sub(`security_group_rule.${t}`, () => this.markFirewall());
+      sub(`security_group.${t}`, () => this.markFirewall());
+    }
+    sub('tunnel.updated', (t: { tunnel_ip: string; tunnel_type: string }) => {
+      if (this.l2pop || t.tunnel_type !== 'vxlan') return;
+      this.writing(() => this.setupTunnel(t.tunnel_ip));
+    });
+    if (this.l2pop) this.l2pop.subscribe(sub);
+    this.o.vswitchd.db.onCommit.push(this.onCommit);
+    this.reporter.start();
+    this.log.info('Agent initialized successfully, now running...');
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const u of this.unsubscribe.splice(0)) u();
+    const i = this.o.vswitchd.db.onCommit.indexOf(this.onCommit);
+    if (i >= 0) this.o.vswitchd.db.onCommit.splice(i, 1);
+    if (this.timer !== null) this.o.sched.cancel(this.timer);
+    this.timer = null;
+    this.reporter.stop();
+  }
+
+  /** One rpc_loop iteration now (and any asked for meanwhile); resolves when the host is in sync. */
+  async sync(): Promise<void> {
+    this.again = true;
+    this.kick();
+    while (this.running) await this.running;
+  }
+
+  /** report_state without waiting for the next 30 s (tests). */
+  report(): Promise<void> {
+    return this.reporter.report();
+  }
+
+  requestFullSync(): void {
+    this.fullSync = true;
+    this.tunnelSyncNeeded = this.cfg.tunnelTypes.length > 0;
+    this.kick();
+  }
+
+  markFirewall(): void {
+    this.fwRefresh = true;
+    this.kick();
+  }
+
+  /** Runs `fn` with the agent's own OVSDB commits not counted as outside changes. */
+  writing<T>(fn: () => T): T {
+    this.ownWrites++;
+    try {
+      return fn();
+    } finally {
+      this.ownWrites--;
+    }
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      if (!this.stopped) this.arm();
+    });
+  }
+
+  private arm(): void {
+    if (this.timer !== null) this.o.sched.cancel(this.timer);
+    this.timer = this.o.sched.schedule(this.cfg.pollingInterval * NS_PER_S, () => {
+      this.timer = null;
+      this.kick();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.iteration();
+      } catch (e) {
+        this.log.error(`Error while processing VIF ports: ${(e as Error).stack ?? e}`);
+        this.fullSync = true;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  // ── setup ──────────────────────────────────────────────────────────────────
+
+  private setupBridges(): void {
+    const c = this.cfg;
+    this.cli.vsctl('--may-exist', 'set-manager', 'ptcp:6640:127.0.0.1');
+    setupAgentBridge(this.cli, c.integrationBridge, c.datapathType);
+    if (c.dropFlowsOnStart) this.cli.delFlows(c.integrationBridge, '');
+    this.intBr.setupDefaultFlows();
+    // setup_physical_bridges before br-tun, as the agent does (int-br-ex gets the lower ofport).
+    for (const [physnet, bridge] of Object.entries(c.bridgeMappings)) {
+      this.log.info(`Mapping physical network ${physnet} to bridge ${bridge}`);
+      // packstack creates br-ex before the agent starts; the emulated host gets it here.
+      setupAgentBridge(this.cli, bridge, c.datapathType);
+      const intPatch = `int-${bridge}`.slice(0, 15);
+      const phyPatch = `phy-${bridge}`.slice(0, 15);
+      const [intOfport, phyOfport] = patchPorts(
+        this.cli,
+        [c.integrationBridge, intPatch],
+        [bridge, phyPatch],
+      );
+      const br = new PhysicalBridge(this.cli, bridge, rnd64(this.o.sched), phyOfport);
+      br.setupDefaultFlows();
+      this.intBr.dropPort(intOfport);
+      this.phys.set(physnet, { bridge: br, intOfport });
+    }
+    if (this.tunBr) {
+      setupAgentBridge(this.cli, c.tunnelBridge, c.datapathType);
+      const [, patchInt] = patchPorts(
+        this.cli,
+        [c.integrationBridge, c.intPeerPatchPort],
+        [c.tunnelBridge, c.tunPeerPatchPort],
+      );
+      this.tunBr.setupDefaultFlows(patchInt, c.arpResponder);
+      // Tunnel ports of an earlier run stay; their flows come back with this run's cookie.
+      for (const name of this.cli.listPorts(c.tunnelBridge)) {
+        if (!name.startsWith('vxlan-')) continue;
+        const [row] = this.cli.list('Interface', ['name', 'ofport', 'options'], [name]);
+        const remote = (row?.options as Record<string, string> | null)?.remote_ip;
+        if (remote && !this.l2pop) this.setupTunnel(remote);
+      }
+    }
+  }
+
+  /** _restore_local_vlan_map: tags of br-int ports whose other_config names their network. */
+  private restoreLocalVlanMap(): void {
+    for (const row of this.cli.list('Port', ['name', 'tag', 'other_config'])) {
+      const oc = (row.other_config ?? {}) as Record<string, string>;
+      const tag = typeof row.tag === 'number' ? row.tag : null;
+      if (oc.net_uuid && tag !== null && tag !== DEAD_VLAN_TAG) this.vlans.hint(oc.net_uuid, tag);
+    }
+  }
+
+  // ── tunnels ────────────────────────────────────────────────────────────────
+
+  /** _setup_tunnel_port: a vxlan port to a peer; every VXLAN network floods to it from now on. */
+  setupTunnel(remoteIp: string): number | null {
+    if (!this.tunBr || remoteIp === this.cfg.localIp) return null;
+    const have = this.tunnels.get(remoteIp);
+    if (have) return have.ofport;
+    const name = tunnelPortName(remoteIp);
+    const ofport = this.tunBr.addTunnelPort(name, remoteIp, this.cfg.localIp, this.cfg.vxlanUdpPort);
+    if (ofport <= 0) {
+      this.log.error(`Failed to set-up vxlan tunnel port to ${remoteIp}`);
+      return null;
+    }
+    this.tunnels.set(remoteIp, { name, ofport });
+    if (!this.l2pop) for (const [, m] of this.lvm) this.installFlood(m);
+    return ofport;
+  }
+
+  removeTunnel(remoteIp: string): void {
+    const t = this.tunnels.get(remoteIp);
+    if (!t || !this.tunBr) return;
+    this.tunBr.deleteTunnelPort(t.name, t.ofport);
+    this.tunnels.delete(remoteIp);
+  }
+
+  private installFlood(m: LocalVlanMapping): void {
+    if (!this.tunBr || m.networkType !== 'vxlan' || m.segmentationId === null) return;
+    const ofports = this.l2pop ? this.l2pop.floodPorts(m) : [...this.tunnels.values()].map((t) => t.ofport);
+    this.tunBr.installFlood(m.vlan, m.segmentationId, ofports);
+  }
+
+  private async tunnelSync(): Promise<void> {
+    const reply = (await this.o.bus.call('tunnel_sync', {
+      tunnel_ip: this.cfg.localIp,
+      tunnel_type: 'vxlan',
+      host: this.cfg.host,
+    })) as TunnelSyncReply;
+    if (!this.l2pop)
+      this.writing(() => {
+        for (const t of reply.tunnels ?? []) this.setupTunnel(t.ip_address);
+      });
+    this.tunnelSyncNeeded = false;
+  }
+
+  // ── local VLANs ────────────────────────────────────────────────────────────
+
+  /** provision_local_vlan. */
+  private provision(netId: string, d: DeviceDetails): LocalVlanMapping | null {
+    const have = this.lvm.get(netId);
+    if (have) return have;
+    const vlan = this.vlans.allocate(netId);
+    if (vlan === null) {
+      this.log.error(`No local VLAN available for net-id=${netId}`);
+      return null;
+    }
+    const m: LocalVlanMapping = {
+      vlan,
+      networkType: d.network_type,
+      physicalNetwork: d.physical_network,
+      segmentationId: d.segmentation_id,
+      ports: new Set(),
+    };
+    this.lvm.set(netId, m);
+    this.log.info(`Assigning ${vlan} as local vlan for net-id=${netId}`);
+    if (m.networkType === 'vxlan') {
+      if (this.tunBr && m.segmentationId !== null) {
+        this.installFlood(m);
+        this.tunBr.provisionLocalVlan(vlan, m.segmentationId);
+      } else this.log.error(`Cannot provision vxlan network for net-id=${netId} - tunneling disabled`);
+    } else if (m.networkType === 'flat') {
+      const p = m.physicalNetwork === null ? undefined : this.phys.get(m.physicalNetwork);
+      if (p) {
+        p.bridge.provisionFlat(vlan);
+        this.intBr.provisionFlat(p.intOfport, vlan);
+      } else
+        this.log.error(
+          `Cannot provision flat network for net-id=${netId} - no bridge for physical_network ${m.physicalNetwork}`,
+        );
+    } else if (m.networkType !== 'local')
+      this.log.error(`Cannot provision unknown network type ${m.networkType} for net-id=${netId}`);
+    return m;
+  }
+
+  /** reclaim_local_vlan: the network's flows go and its tag returns to the pool. */
+  private reclaim(netId: string): void {
+    const m = this.lvm.get(netId);
+    if (!m) return;
+    this.lvm.delete(netId);
+    this.log.info(`Reclaiming vlan = ${m.vlan} from net-id = ${netId}`);
+    if (m.networkType === 'vxlan' && this.tunBr && m.segmentationId !== null) {
+      this.tunBr.reclaimLocalVlan(m.segmentationId);
+      this.tunBr.deleteFlood(m.vlan);
+      this.tunBr.deleteUnicast(m.vlan);
+      this.tunBr.deleteArpResponder(m.vlan);
+      this.l2pop?.networkReclaimed(netId);
+    } else if (m.networkType === 'flat' && m.physicalNetwork !== null) {
+      const p = this.phys.get(m.physicalNetwork);
+      if (p) {
+        p.bridge.reclaim(m.vlan);
+        this.intBr.reclaimFlat(p.intOfport);
+      }
+    }
+    this.vlans.release(m.vlan);
+  }
+
+  mappingOf(netId: string): LocalVlanMapping | undefined {
+    return this.lvm.get(netId);
+  }
+
+  // ── the loop ───────────────────────────────────────────────────────────────
+
+  /** scan_ports: br-int's ports with an iface-id and a valid ofport. */
+  private scan(): Map<string, VifPort> {
+    const names = new Set(this.cli.listPorts(this.cfg.integrationBridge));
+    const out = new Map<string, VifPort>();
+    for (const row of this.cli.list('Interface', ['name', 'ofport', 'external_ids'])) {
+      const name = String(row.name);
+      const ext = (row.external_ids ?? {}) as Record<string, string>;
+      const ofport = typeof row.ofport === 'number' ? row.ofport : -1;
+      if (!names.has(name) || !ext['iface-id'] || ofport <= 0) continue;
+      out.set(ext['iface-id'], { name, ofport, portId: ext['iface-id'], mac: ext['attached-mac'] ?? '' });
+    }
+    return out;
+  }
+
+  private async iteration(): Promise<void> {
+    if (this.tunnelSyncNeeded && this.tunBr) {
+      try {
+        await this.tunnelSync();
+      } catch (e) {
+        this.log.error(`Failed to sync tunnels: ${(e as Error).message}`);
+      }
+    }
+    const work =
+      this.fullSync ||
+      this.ovsdbChanged ||
+      this.updatedPorts.size > 0 ||
+      this.deletedPorts.size > 0 ||
+      this.failedDevices.size > 0 ||
+      this.fwRefresh;
+    if (!work) return;
+    const full = this.fullSync;
+    this.fullSync = false;
+    this.ovsdbChanged = false;
+    const current = this.writing(() => this.scan());
+    const added = [...current.keys()].filter(
+      (id) => full || !this.bound.has(id) || this.bound.get(id)!.vif.ofport !== current.get(id)!.ofport,
+    );
+    const updated = [...this.updatedPorts, ...this.failedDevices].filter(
+      (id) => current.has(id) && !added.includes(id),
+    );
+    this.updatedPorts.clear();
+    this.failedDevices.clear();
+    const removed = [...this.bound.keys()].filter((id) => !current.has(id));
+    this.lastIteration = { scanned: current.size, treated: added.length + updated.length + removed.length };
+
+    for (const id of this.deletedPorts) {
+      const vif = current.get(id);
+      if (vif) this.writing(() => this.portDead(vif));
+    }
+    this.deletedPorts.clear();
+
+    // treat_devices_removed
+    const down: string[] = [];
+    for (const id of removed) {
+      const b = this.bound.get(id)!;
+      this.bound.delete(id);
+      this.writing(() => {
+        this.intBr.uninstallPortFlows(b.vif.ofport);
+        if (b.details) this.unbind(id, b.details.network_id);
+      });
+      down.push(id);
+      this.fwRefresh = true;
+    }
+
+    // treat_devices_added_or_updated
+    const up: string[] = [];
+    const adminDown: string[] = [];
+    const treat = [...added, ...updated];
+    if (treat.length > 0) {
+      let entries: DeviceDetailsEntry[];
+      try {
+        entries = (await this.o.bus.call('get_devices_details_list', {
+          agent_id: this.agentId,
+          host: this.cfg.host,
+          devices: treat,
+        })) as DeviceDetailsEntry[];
+      } catch (e) {
+        this.log.error(`Unable to get port details for ${treat.join(', ')}: ${(e as Error).message}`);
+        for (const id of treat) this.failedDevices.add(id);
+        entries = [];
+      }
+      this.writing(() => {
+        for (const d of entries) {
+          const vif = current.get(d.device);
+          if (!vif) continue;
+          if (!hasDetails(d)) {
+            this.log.warning(`Device ${d.device} not defined on plugin or binding failed`);
+            const prev = this.bound.get(d.device);
+            if (prev?.details) this.unbind(d.device, prev.details.network_id);
+            this.portDead(vif);
+            this.bound.set(d.device, { vif, details: null });
+            continue;
+          }
+          this.log.info(`Port ${d.device} updated. Details: ${JSON.stringify(d)}`);
+          if (this.bindPort(vif, d)) (d.admin_state_up ? up : adminDown).push(d.device);
+          else this.failedDevices.add(d.device);
+        }
+      });
+      this.fwRefresh = true;
+    }
+
+    if (this.fwRefresh && this.firewall) await this.refreshFirewall();
+    this.fwRefresh = false;
+
+    await this.updateDevices(up, [...adminDown, ...down]);
+
+    if (full && this.iterations === 0) {
+      this.vlans.disposeHints();
+      this.writing(() => this.cleanupStaleFlows());
+    }
+    this.iterations++;
+  }
+
+  /** port_bound + _add_port_tag_info + _bind_devices for one port. */
+  private bindPort(vif: VifPort, d: DeviceDetails): boolean {
+    const prev = this.bound.get(d.device);
+    if (prev?.details && prev.details.network_id !== d.network_id)
+      this.unbind(d.device, prev.details.network_id);
+    const m = this.provision(d.network_id, d);
+    if (!m) return false;
+    m.ports.add(d.device);
+    this.bound.set(d.device, { vif, details: d });
+    if (!d.admin_state_up) {
+      this.portDead(vif);
+      return true;
+    }
+    const oc = [
+      `other_config:net_uuid=${d.network_id}`,
+      `other_config:network_type=${d.network_type}`,
+      `other_config:physical_network=${d.physical_network ?? 'None'}`,
+      ...(d.segmentation_id !== null ? [`other_config:segmentation_id=${d.segmentation_id}`] : []),
+      `other_config:tag=${m.vlan}`,
+    ];
+    const [row] = this.cli.list('Port', ['tag'], [vif.name]);
+    if (row && row.tag !== m.vlan) this.intBr.uninstallPortFlows(vif.ofport);
+    this.cli.vsctl('set', 'Port', vif.name, ...oc, `tag=${m.vlan}`);
+    this.setupSpoofing(vif, d);
+    this.l2pop?.portBound(d);
+    return true;
+  }
+
+  /** setup_arp_spoofing_protection (skipped for ports without port security and network:* ports). */
+  private setupSpoofing(vif: VifPort, d: DeviceDetails): void {
+    if (!d.port_security_enabled || d.device_owner.startsWith('network:')) {
+      this.intBr.uninstallPortFlows(vif.ofport);
+      return;
+    }
+    const ips = [
+      ...d.fixed_ips.map((f) => f.ip_address),
+      ...d.allowed_address_pairs.map((p) => p.ip_address),
+    ];
+    if (ips.some((ip) => ip.endsWith('/0'))) {
+      this.log.info(`Skipping ARP spoofing rules for port '${vif.name}' because it has an address pair /0`);
+      this.intBr.uninstallPortFlows(vif.ofport);
+      return;
+    }
+    const macs = [d.mac_address, ...d.allowed_address_pairs.map((p) => p.mac_address ?? d.mac_address)];
+    this.intBr.installSpoofingProtection(vif.ofport, {
+      macs,
+      ipv4: ips.filter((a) => !a.includes(':')),
+      ipv6: ips.filter((a) => a.includes(':')),
+    });
+  }
+
+  /** port_dead: tag 4095 and a drop flow for the port. */
+  private portDead(vif: VifPort): void {
+    const [row] = this.cli.list('Port', ['tag'], [vif.name]);
+    if (row && row.tag !== DEAD_VLAN_TAG) this.cli.vsctl('set', 'Port', vif.name, `tag=${DEAD_VLAN_TAG}`);
+    this.intBr.uninstallPortFlows(vif.ofport);
+    this.intBr.dropPort(vif.ofport);
+  }
+
+  /** port_unbound: the network loses the port; its VLAN is reclaimed with the last one. */
+  private unbind(portId: string, netId: string): void {
+    const m = this.lvm.get(netId);
+    if (!m) return;
+    m.ports.delete(portId);
+    this.l2pop?.portUnbound(portId, netId);
+    if (m.ports.size === 0) this.reclaim(netId);
+  }
+
+  private async updateDevices(up: string[], down: string[]): Promise<void> {
+    for (const [method, list] of [
+      ['update_device_up', up],
+      ['update_device_down', down],
+    ] as const) {
+      for (const device of list) {
+        try {
+          await this.o.bus.call(method, { agent_id: this.agentId, host: this.cfg.host, device });
+        } catch (e) {
+          this.log.error(`${method} for ${device} failed: ${(e as Error).message}`);
+          if (method === 'update_device_up') this.failedDevices.add(device);
+        }
+      }
+    }
+    if (up.length > 0 || down.length > 0)
+      this.log.info(
+        `Configuration for devices up ${JSON.stringify(up)} and devices down ${JSON.stringify(down)} completed.`,
+      );
+  }
+
+  /** security_group_info_for_devices for every firewalled port, then one apply of the whole rule set. */
+  private async refreshFirewall(): Promise<void> {
+    const fw = this.firewall!;
+    const ports: FirewallPort[] = [];
+    for (const { details: d } of this.bound.values()) {
+      if (!d?.admin_state_up) continue;
+      const p: FirewallPort = {
+        id: d.device,
+        networkId: d.network_id,
+        mac: d.mac_address,
+        fixedIps: d.fixed_ips.map((f) => f.ip_address),
+        allowedAddressPairs: d.allowed_address_pairs,
+        securityGroups: d.security_groups,
+        portSecurityEnabled: d.port_security_enabled,
+        deviceOwner: d.device_owner,
+      };
+      if (isFirewalled(p)) ports.push(p);
+    }
+    let info: SecurityGroupInfo = { security_groups: {}, sg_member_ips: {}, devices: {} };
+    const withGroups = ports
+      .filter((p) => p.portSecurityEnabled && p.securityGroups.length > 0)
+      .map((p) => p.id);
+    if (withGroups.length > 0) {
+      try {
+        info = (await this.o.bus.call('security_group_info_for_devices', {
+          devices: withGroups,
+        })) as SecurityGroupInfo;
+      } catch (e) {
+        this.log.error(`Security group info for ${withGroups.join(', ')} failed: ${(e as Error).message}`);
+        this.fwRefresh = true;
+        return;
+      }
+    }
+    const rules = Object.fromEntries(
+      Object.entries(info.security_groups).map(([id, rs]) => [id, rs.map(fromApiRule)]),
+    );
+    const ipOf = (m: string | [string, string]) => (Array.isArray(m) ? m[0] : m);
+    const members = Object.fromEntries(
+      Object.entries(info.sg_member_ips).map(([id, m]) => [
+        id,
+        { IPv4: (m.IPv4 ?? []).map(ipOf), IPv6: (m.IPv6 ?? []).map(ipOf) },
+      ]),
+    );
+    const r = fw.apply(ports, { rules, members });
+    if (r.filterChanged || r.rawChanged) this.log.info(`Refreshed firewall for ${ports.length} port(s)`);
+  }
+
+  /** cleanup_stale_flows: flows of an earlier run (another cookie) go after the first full sync. */
+  private cleanupStaleFlows(): void {
+    const bridges: [string, bigint][] = [[this.intBr.name, this.intBr.cookie]];
+    if (this.tunBr) bridges.push([this.tunBr.name, this.tunBr.cookie]);
+    for (const p of this.phys.values()) bridges.push([p.bridge.name, p.bridge.cookie]);
+    for (const [name, cookie] of bridges) {
+      const stale = [...this.cli.cookies(name)].filter((c) => c !== cookie);
+      if (stale.length === 0) continue;
+      this.log.info(`Cleaning stale ${name} flows`);
+      for (const c of stale) this.cli.delFlows(name, '', c);
+    }
+  }
+
+  // ── report_state ───────────────────────────────────────────────────────────
+
+  private agentState() {
+    const c = this.cfg;
+    return {
+      binary: AGENT_BINARY,
+      host: c.host,
+      topic: 'N/A',
+      agent_type: AGENT_TYPE,
+      configurations: {
+        arp_responder_enabled: c.arpResponder,
+        baremetal_smartnic: false,
+        bridge_mappings: c.bridgeMappings,
+        datapath_type: c.datapathType,
+        devices: this.bound.size,
+        enable_distributed_routing: false,
+        extensions: c.extensions,
+        in_distributed_mode: false,
+        integration_bridge: c.integrationBridge,
+        l2_population: c.l2Population,
+        log_agent_heartbeats: false,
+        ovs_capabilities: {
+          datapath_types: ['netdev', 'system'],
+          iface_types: ['geneve', 'gre', 'internal', 'patch', 'system', 'tap', 'vxlan'],
+        },
+        ovs_hybrid_plug: c.firewall === 'iptables_hybrid',
+        resource_provider_bandwidths: {},
+        resource_provider_hypervisors: {},
+        resource_provider_inventory_defaults: {
+          allocation_ratio: 1.0,
+          min_unit: 1,
+          step_size: 1,
+          reserved: 0,
+        },
+        tunnel_types: c.tunnelTypes,
+        tunneling_ip: c.localIp || null,
+        vhostuser_socket_dir: c.vhostuserSocketDir,
+      },
+    };
+  }
+}
