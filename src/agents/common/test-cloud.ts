@@ -83,7 +83,8 @@ export class FakeNeutron {
     );
     serve('get_network_info', (r) => this.networkInfo(r.network_id));
     serve('create_dhcp_port', (r) => {
-      const p = r.port.port;
+      const p = r.port;
+      if (!this.nets.has(p.network_id)) return null;
       return this.createPort(p.network_id, {
         device_id: p.device_id,
         device_owner: 'network:dhcp',
@@ -92,7 +93,7 @@ export class FakeNeutron {
     });
     serve('update_dhcp_port', (r) => {
       const port = this.ports.get(r.port_id)!;
-      port.fixed_ips = r.port.port.fixed_ips.map((f: { subnet_id: string; ip_address?: string }) => ({
+      port.fixed_ips = r.port.fixed_ips.map((f: { subnet_id: string; ip_address?: string }) => ({
         subnet_id: f.subnet_id,
         ip_address: f.ip_address ?? this.allocate(f.subnet_id),
       }));
@@ -187,7 +188,9 @@ export class FakeNeutron {
 
   createPort(
     networkId: string,
-    opts: Partial<Port> & { fixed_ips?: { subnet_id: string; ip_address?: string }[] } = {},
+    opts: Omit<Partial<Port>, 'fixed_ips'> & {
+      fixed_ips?: { subnet_id: string; ip_address?: string }[];
+    } = {},
   ): Port {
     const net = this.nets.get(networkId)!;
     const wanted: { subnet_id: string; ip_address?: string }[] =

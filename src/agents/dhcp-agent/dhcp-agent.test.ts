@@ -186,3 +186,60 @@ test('DHCP agent: qdhcp namespace with the DHCP port, a guest leases its address
   assert.equal(b.cat(`${dir}/host`), null);
   b.dhcp.stop();
 });
+
+test('DHCP agent: isolated metadata and a second subnet (the port is updated through Neutron)', async () => {
+  const node = networkNode(9);
+  const neutron = new FakeNeutron();
+  const ovs = new OvsAgentStandIn(node.vs, node.nb, neutron);
+  const dhcp = startDhcpAgent({
+    host: node.host,
+    vswitchd: node.vs,
+    bus: neutron.agentBus,
+    sched: node.sched,
+    log: node.log.logger('dhcp'),
+    config: { host: 'network', enable_isolated_metadata: true },
+  });
+  const settle = async () => {
+    await neutron.bus.idle();
+    await dhcp.sync();
+    ovs.run();
+  };
+  const net = neutron.createNetwork();
+  const sub1 = neutron.createSubnet(net, '10.0.0.0/24', { dns_nameservers: ['8.8.8.8'] });
+  await settle();
+  const sub2 = neutron.createSubnet(net, '10.0.1.0/24');
+  await settle();
+  const port = [...neutron.ports.values()].find((p) => p.device_owner === 'network:dhcp')!;
+  assert.deepEqual(
+    port.fixed_ips.map((f) => f.ip_address),
+    ['10.0.0.2', '10.0.1.2'],
+  );
+  assert.ok(neutron.calls.includes('update_dhcp_port'));
+  const tap = node.host.namespaces.get(`qdhcp-${net}`)!.dev(`tap${port.id.slice(0, 11)}`)!;
+  assert.deepEqual(
+    tap.addresses.map((a) => `${ipToString(a.address)}/${a.prefixLen}`),
+    ['10.0.0.2/24', '169.254.169.254/32', '10.0.1.2/24'],
+    'init_l3 adds the new subnet address after the existing ones',
+  );
+  const files = dhcp.agent.files();
+  assert.equal(
+    files.get(`/var/lib/neutron/dhcp/${net}/opts`),
+    [
+      `tag:subnet-${sub1},option:dns-server,8.8.8.8`,
+      `tag:subnet-${sub1},option:classless-static-route,10.0.1.0/24,0.0.0.0,169.254.169.254/32,10.0.0.2,0.0.0.0/0,10.0.0.1`,
+      `tag:subnet-${sub1},249,10.0.1.0/24,0.0.0.0,169.254.169.254/32,10.0.0.2,0.0.0.0/0,10.0.0.1`,
+      `tag:subnet-${sub1},option:router,10.0.0.1`,
+      `tag:subnet-${sub2},option:classless-static-route,10.0.0.0/24,0.0.0.0,169.254.169.254/32,10.0.1.2,0.0.0.0/0,10.0.1.1`,
+      `tag:subnet-${sub2},249,10.0.0.0/24,0.0.0.0,169.254.169.254/32,10.0.1.2,0.0.0.0/0,10.0.1.1`,
+      `tag:subnet-${sub2},option:router,10.0.1.1`,
+    ].join('\n'),
+  );
+  // a guest on the first subnet gets the configured DNS server and the routes
+  const vmPort = neutron.createPort(net, { fixed_ips: [{ subnet_id: sub1 }] });
+  await settle();
+  const vm = guest(node.host, node.vs, ovs, vmPort);
+  const ack = dhcpExchange(node.sched, vm.ns, vm.eth0, vmPort.mac_address).ack!;
+  assert.deepEqual(ack.options.dnsServers!.map(ipToString), ['8.8.8.8']);
+  assert.equal(ack.options.classlessRoutes!.length, 3);
+  dhcp.stop();
+});

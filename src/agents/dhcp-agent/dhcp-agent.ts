@@ -293,39 +293,46 @@ export class DhcpAgent {
   }
 
   /** DeviceManager.setup_dhcp_port: our port on the network, created or updated through neutron-server. */
-  private async setupDhcpPort(network: NetworkInfo): Promise<Port> {
+  private async setupDhcpPort(network: NetworkInfo): Promise<Port | null> {
     const deviceId = this.deviceIdPrefix + network.id;
     const wanted = dhcpSubnets(network).map((s) => s.id);
     let port = network.ports.find((p) => p.device_id === deviceId);
     if (port === undefined) {
-      port = (await this.o.bus.call('create_dhcp_port', {
+      // dhcp_rpc.create_dhcp_port (real Neutron nests the dict as {port: {port: …}}; the bus
+      // catalogue takes the port dict itself); the server sets device_owner network:dhcp.
+      const created = (await this.o.bus.call('create_dhcp_port', {
         host: this.conf.host,
         port: {
-          port: {
-            name: '',
-            admin_state_up: true,
-            device_id: deviceId,
-            network_id: network.id,
-            project_id: network.project_id ?? network.tenant_id,
-            fixed_ips: wanted.map((subnet_id) => ({ subnet_id })),
-          },
+          name: '',
+          admin_state_up: true,
+          device_id: deviceId,
+          network_id: network.id,
+          project_id: network.project_id ?? network.tenant_id,
+          fixed_ips: wanted.map((subnet_id) => ({ subnet_id })),
         },
-      })) as Port;
-      network.ports.push(port);
-    } else {
-      const have = new Set(port.fixed_ips.map((f) => f.subnet_id));
-      if (wanted.length !== have.size || wanted.some((w) => !have.has(w))) {
-        const fixed = [
-          ...port.fixed_ips.filter((f) => wanted.includes(f.subnet_id)),
-          ...wanted.filter((w) => !have.has(w)).map((subnet_id) => ({ subnet_id })),
-        ];
+      })) as Port | null;
+      if (created === null) return null;
+      network.ports.push(created);
+      return created;
+    }
+    const have = new Set(port.fixed_ips.map((f) => f.subnet_id));
+    if (wanted.length !== have.size || wanted.some((w) => !have.has(w))) {
+      const fixed = [
+        ...port.fixed_ips.filter((f) => wanted.includes(f.subnet_id)),
+        ...wanted.filter((w) => !have.has(w)).map((subnet_id) => ({ subnet_id })),
+      ];
+      try {
         const updated = (await this.o.bus.call('update_dhcp_port', {
           host: this.conf.host,
           port_id: port.id,
-          port: { port: { network_id: network.id, fixed_ips: fixed } },
+          port: { network_id: network.id, fixed_ips: fixed },
         })) as Port;
         network.ports = network.ports.map((p) => (p.id === updated.id ? updated : p));
         port = updated;
+      } catch (e) {
+        // Serve the subnets the port has; the next resync tries again.
+        this.o.log.warning(`update_dhcp_port ${port.id}: ${(e as Error).message}`);
+        this.needsResync = true;
       }
     }
     return port;
@@ -333,6 +340,7 @@ export class DhcpAgent {
 
   private async enable(network: NetworkInfo): Promise<void> {
     const port = await this.setupDhcpPort(network);
+    if (port === null) return; // the network went away meanwhile
     const host = this.o.host;
     const nsName = `qdhcp-${network.id}`;
     const ns = ensureNamespace(host, nsName);
