@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { RealtimeDriver } from '../sim/pacing.js';
 import { golden } from './golden.js';
 import { GuestLab } from './lab.js';
 
@@ -65,6 +66,11 @@ test('without a DHCP server: three DISCOVERs 60 s apart, "No lease, failing", me
   const l = new GuestLab(7);
   l.network('net1', '10.0.0.0/24', '10.0.0.1');
   const g = l.guest('vm1', 'net1', VM1);
+  g.boot();
+  let waited = '';
+  g.whenBooted(() => (waited = 'booted'), { timeout: 60e9, onTimeout: () => (waited = 'timeout') });
+  l.sched.runFor(61e9);
+  assert.equal(waited, 'timeout', 'still in udhcpc after 60 s');
   assert.ok(l.bootAll([g]));
   const log = g.console.text;
   golden('boot-nolease', log);
@@ -164,4 +170,24 @@ test('CirrOS 0.5 images print busybox 1.29 texts and the 0.5 banner', () => {
   assert.ok(log.includes("default password: 'gocubsgo'"));
   assert.ok(log.includes('ip-route:10.0.0.0/24 dev eth0 scope link  src 10.0.0.5 \n'));
   assert.ok(log.includes('if-info: lo,up,127.0.0.1,8,,\n'));
+});
+
+test('under real-time pacing the boot and a command follow the wall clock (guest.run resolves)', async () => {
+  const l = lab();
+  const g = l.guest('vm1', 'net1', VM1, { configDrive: true });
+  const driver = new RealtimeDriver(l.sched, { speed: 20 });
+  driver.start();
+  try {
+    g.boot();
+    await new Promise<void>((resolve) => g.whenBooted(resolve));
+    const t0 = performance.now();
+    const r = await g.run('ping -c 2 10.0.0.1');
+    const wall = performance.now() - t0;
+    assert.equal(r.code, 0);
+    assert.match(r.output, /2 packets transmitted, 2 packets received/);
+    // one second of virtual time between the two echoes: ~50 ms of wall time at speed 20
+    assert.ok(wall > 30 && wall < 1000, String(wall));
+  } finally {
+    driver.stop();
+  }
 });

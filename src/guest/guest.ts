@@ -207,10 +207,32 @@ export class Guest {
     this.state = 'shut off';
   }
 
-  /** Calls `fn` once the login prompt is printed (now if it already is). */
-  whenBooted(fn: () => void): void {
-    if (this.isBooted) fn();
-    else this.bootWaiters.push(fn);
+  /**
+   * Calls `fn` once the login prompt is printed (now if it already is). With `timeout` (virtual
+   * ns), `onTimeout` runs instead when the prompt has not come by then (`pocketstack vm exec`
+   * waits up to 60 s).
+   */
+  whenBooted(fn: () => void, opts?: { timeout: number; onTimeout: () => void }): void {
+    if (this.isBooted) {
+      fn();
+      return;
+    }
+    if (opts === undefined) {
+      this.bootWaiters.push(fn);
+      return;
+    }
+    let settled = false;
+    const timer = this.opts.sched.schedule(opts.timeout, () => {
+      if (settled) return;
+      settled = true;
+      opts.onTimeout();
+    });
+    this.bootWaiters.push(() => {
+      if (settled) return;
+      settled = true;
+      this.opts.sched.cancel(timer);
+      fn();
+    });
   }
 
   /**

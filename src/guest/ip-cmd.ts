@@ -33,9 +33,9 @@ export function linkLines(dev: NetDevice): string {
   return s;
 }
 
-export function addrLines(os: GuestOs, dev: NetDevice): string {
+export function addrLines(os: GuestOs, dev: NetDevice, family: 4 | 6 | 0 = 0): string {
   let s = linkLines(dev);
-  for (const a of dev.addresses) {
+  for (const a of family === 6 ? [] : dev.addresses) {
     s += `    inet ${ipToString(a.address)}/${a.prefixLen} `;
     if (a.broadcast !== 0 && dev.kind !== 'loopback') s += `brd ${ipToString(a.broadcast)} `;
     s += `scope ${a.scope} `;
@@ -44,7 +44,7 @@ export function addrLines(os: GuestOs, dev: NetDevice): string {
     if (os.release.modernIp) s += '\n       valid_lft forever preferred_lft forever';
     s += '\n';
   }
-  for (const v6 of ipv6Of(dev)) {
+  for (const v6 of family === 4 ? [] : ipv6Of(dev)) {
     s += `    inet6 ${v6.addr}/${v6.plen} scope ${v6.scope.toLowerCase()} \n       valid_lft forever preferred_lft forever\n`;
   }
   return s;
@@ -106,7 +106,13 @@ export function ip(argv: string[], ctx: CommandContext): number {
   };
   let args = argv.slice(1);
   if (short[argv[0]] !== undefined) args = [short[argv[0]], ...args];
-  while (args[0]?.startsWith('-')) args = args.slice(1); // -4, -o: accepted, the output stays the same
+  // -4/-6 select a family; -o and others are accepted with the output unchanged
+  let family: 4 | 6 | 0 = 0;
+  while (args[0]?.startsWith('-')) {
+    if (args[0] === '-4') family = 4;
+    else if (args[0] === '-6') family = 6;
+    args = args.slice(1);
+  }
   if (args.length === 0) {
     io.err(
       `BusyBox v${os.release.busybox} multi-call binary.\n\nUsage: ip [OPTIONS] address|route|link|tunnel|neigh|rule [COMMAND]\n`,
@@ -121,7 +127,7 @@ export function ip(argv: string[], ctx: CommandContext): number {
   const verb = args[1] ?? 'show';
   const rest = args.slice(2);
   const isShow = 'show'.startsWith(verb) || 'list'.startsWith(verb) || verb === 'lst';
-  if (isShow) return show(obj, rest, ctx);
+  if (isShow) return show(obj, rest, ctx, family);
   if (ctx.user !== 'root') {
     io.err('ip: RTNETLINK answers: Operation not permitted\n');
     return 2;
@@ -146,9 +152,10 @@ function devArg(rest: string[], ctx: CommandContext): NetDevice | null | undefin
   return dev;
 }
 
-function show(obj: string, rest: string[], ctx: CommandContext): number {
+function show(obj: string, rest: string[], ctx: CommandContext, family: 4 | 6 | 0): number {
   const { os, io } = ctx;
   if (obj === 'route') {
+    if (family === 6) return 0;
     for (const r of sortedRoutes(os)) io.out(`${routeLine(os, r)}\n`);
     return 0;
   }
