@@ -8,8 +8,11 @@ import { glanceApi } from './api/glance/index.js';
 import { keystoneApi } from './api/keystone/index.js';
 import { neutronApi } from './api/neutron/index.js';
 import { novaApi } from './api/nova/index.js';
+import { novncProxy } from './api/nova/novncproxy.js';
+import { type NovaCompute, startNovaComputes } from './agents/nova-compute/index.js';
 import { Bus } from './bus/index.js';
 import { generatePassword, Keystone } from './services/keystone/index.js';
+import { NO_IMAGES, NO_NETWORKING, Nova } from './services/nova/index.js';
 import { allInOne, type Layout } from './sim/layout.js';
 import { LogRegistry } from './sim/oslo-log.js';
 import { type Db, IdentityRepo, openDatabase } from './store/index.js';
@@ -33,6 +36,8 @@ export interface CloudOptions {
   tokenLifetimeSeconds?: number;
   /** The hosts (default: packstack's all-in-one). */
   layout?: Layout;
+  /** Nova's highest microversion (default 2.91; 2.92+ stops generating key pairs, as real Nova). */
+  novaMaxMicroversion?: string;
   /** Concise progress lines for the console (the full story goes to the log files). */
   say?: (line: string) => void;
 }
@@ -46,6 +51,10 @@ export interface Cloud {
   readonly credentials: { admin: string; demo: string };
   readonly keystone: Keystone;
   readonly control: ControlServer;
+  /** The compute service (servers, flavors, key pairs, scheduler, hosts). */
+  readonly nova: Nova;
+  /** nova-compute on each compute host. */
+  readonly computeAgents: readonly NovaCompute[];
   /** Services and agents meet here. */
   readonly bus: Bus;
   readonly logs: LogRegistry;
@@ -114,6 +123,19 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
   });
   say(fresh ? 'keystone: bootstrapped domain Default, projects admin and demo' : 'keystone: state restored');
 
+  const bus = new Bus();
+  const layout = opts.layout ?? allInOne();
+  const nova = new Nova({
+    db,
+    bus,
+    layout,
+    logs,
+    images: NO_IMAGES,
+    network: NO_NETWORKING,
+    novncBaseUrl: url(ports.console, '/vnc_auto.html'),
+  });
+  const computeAgents: NovaCompute[] = [];
+
   const identityRoot = url(ports.identity);
   const apis: { name: string; port: number; app: FastifyInstance }[] = [
     {
@@ -130,8 +152,15 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       app: novaApi({
         keystone,
         identityRoot,
+        nova,
+        maxMicroversion: opts.novaMaxMicroversion,
         log: logs.file('nova-api.log').logger('nova.api.openstack.requestlog'),
       }),
+    },
+    {
+      name: 'nova-novncproxy',
+      port: ports.console,
+      app: novncProxy(nova.consoles, logs.file('nova-novncproxy.log').logger('nova.console.websocketproxy')),
     },
     {
       name: 'glance-api',
@@ -155,8 +184,6 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
 
   const listening: FastifyInstance[] = [];
   const control = new ControlServer();
-  const bus = new Bus();
-  const layout = opts.layout ?? allInOne();
   let stopped = false;
   const cloud: Cloud = {
     dataDir: opts.dataDir,
@@ -167,6 +194,8 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     credentials,
     keystone,
     control,
+    nova,
+    computeAgents,
     bus,
     logs,
     layout,
@@ -177,6 +206,10 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       stopped = true;
       await control.close();
       await Promise.all(listening.map((a) => a.close()));
+      for (const a of computeAgents) a.stop();
+      nova.close();
+      await nova.idle();
+      await bus.idle();
       db.close();
       await logs.close();
     },
@@ -196,6 +229,10 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       );
     throw e;
   }
+  computeAgents.push(
+    ...(await startNovaComputes({ bus, hosts: layout.hosts, logFor: (h) => logs.file(`${h}/nova-compute.log`) })),
+  );
+  say(`nova-compute: running on ${computeAgents.map((a) => a.host.name).join(', ')}`);
   logs
     .file('keystone.log')
     .write('INFO', 'keystone.server', `pocketstack cloud started in ${Date.now() - startedAt.getTime()} ms`);

@@ -37,6 +37,7 @@ export async function up(o: UpOptions): Promise<Running> {
       ephemeral: o.ephemeral,
       bind: o.bind,
       portOffset: o.portOffset,
+      layout,
       say: out,
     });
   } catch (e) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Running, up } from '../../src/cli/up.js';
 import { DEFAULT_PORTS } from '../../src/cloud.js';
+import type { LayoutOptions } from '../../src/sim/layout.js';
 
 export const repoRoot = new URL('../../../', import.meta.url).pathname;
 
@@ -79,7 +80,14 @@ export interface TestCloud {
 }
 
 /** An in-process cloud (ephemeral unless a data dir is given) with keystonerc environments. */
-export async function startTestCloud(o: { dataDir?: string; ephemeral?: boolean } = {}): Promise<TestCloud> {
+export async function startTestCloud(
+  o: {
+    dataDir?: string;
+    ephemeral?: boolean;
+    /** The hosts, as `pocketstack up --layout … --computes … --host-ram …` takes them. */
+    layout?: LayoutOptions;
+  } = {},
+): Promise<TestCloud> {
   const offset = await freePortOffset();
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'pocketstack-test-'));
   const running = await up({
@@ -88,6 +96,7 @@ export async function startTestCloud(o: { dataDir?: string; ephemeral?: boolean 
     ephemeral: o.ephemeral ?? true,
     bind: '127.0.0.1',
     portOffset: offset,
+    layout: o.layout,
     out: () => {},
   });
   const admin = rcEnv(join(dataDir, 'keystonerc_admin'));

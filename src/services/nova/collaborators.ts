@@ -92,3 +92,6 @@ export const NO_NETWORKING: NetworkApi = {
   floatingIpsOfPort: async () => [],
   resolveSecurityGroups: async () => [],
 };
+
+/** A cloud without Glance: every image reference is unknown (Nova's 400 on create). */
+export const NO_IMAGES: ImageLookup = { getImage: async () => null };

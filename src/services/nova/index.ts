@@ -24,7 +24,7 @@ import { Servers } from './servers.js';
 import { POWER, VM } from './states.js';
 
 export type * from './collaborators.js';
-export { NO_NETWORKING } from './collaborators.js';
+export { NO_IMAGES, NO_NETWORKING } from './collaborators.js';
 export { instanceName } from './conductor.js';
 export { type Flavor, type FlavorCreate, PACKSTACK_FLAVORS, type PublicFilter } from './flavors.js';
 export {
