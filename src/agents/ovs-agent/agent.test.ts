@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { iptables } from '../../kernel/netfilter/iptables.js';
 import { vxlanDecapsulate } from '../../wire/vxlan.js';
@@ -257,4 +258,121 @@ test('a restarted agent converges with no change: same tags, flows (new cookie),
   assert.equal(tag(bed, 'compute1', vm1.qvo), '1');
   assert.doesNotMatch(flows(bed, 'compute1', 'br-int'), new RegExp(`cookie=0x${oldCookie.toString(16)},`));
   assert.equal(replies(await ping(bed, vm2, '10.0.0.6', 1)), 1);
+});
+
+test('golden: the agent writes host-tools.md §8 for the reference port (enable_ipset = False)', async () => {
+  const bed = new Testbed(['compute1']);
+  bed.startAgent('compute1', { enableIpset: false });
+  await bed.settle();
+  const n = bed.neutron;
+  const net = n.createNetwork(1001, { id: '1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9' });
+  const dflt = n.createSecurityGroup({ id: 'e4f3b2a1-0c9d-4e8f-a7b6-c5d4e3f2a1b0' });
+  const extra = n.createSecurityGroup({ id: '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d', defaultRules: false });
+  n.sgs
+    .get(extra)!
+    .push(
+      {
+        direction: 'ingress',
+        ethertype: 'IPv4',
+        protocol: 'tcp',
+        port_range_min: 22,
+        port_range_max: 22,
+        remote_ip_prefix: null,
+        remote_group_id: null,
+      },
+      {
+        direction: 'ingress',
+        ethertype: 'IPv4',
+        protocol: 'icmp',
+        port_range_min: null,
+        port_range_max: null,
+        remote_ip_prefix: null,
+        remote_group_id: null,
+      },
+    );
+  bed.plug(
+    'compute1',
+    n.createPort(net, 'compute1', '10.0.0.5', {
+      id: '6f8a1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d',
+      mac_address: 'fa:16:3e:2b:7c:11',
+      security_groups: [dflt, extra],
+    }),
+  );
+  n.createPort(net, 'compute2', '10.0.0.9', { security_groups: [dflt] }); // the group's other member
+  await bed.settle();
+  const nf = bed.h('compute1').host.root.iptables();
+  const golden = (name: string) =>
+    readFileSync(new URL(`../../../../src/agents/ovs-agent/testdata/${name}`, import.meta.url), 'utf8');
+  assert.equal(iptables(nf, ['-S']).stdout, golden('hybrid-filter.S.golden'));
+  assert.equal(iptables(nf, ['-t', 'raw', '-S']).stdout, golden('hybrid-raw.S.golden'));
+});
+
+test('admin_state_up False: dead VLAN 4095 and a drop flow, reported down; back up: the network VLAN again', async () => {
+  const bed = new Testbed(['compute1']);
+  bed.startAgent('compute1');
+  await bed.settle();
+  const n = bed.neutron;
+  const net = n.createNetwork(1001);
+  const vm = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.5'));
+  await bed.settle();
+  assert.equal(tag(bed, 'compute1', vm.qvo), '1');
+  n.updatePort(vm.port.id, { admin_state_up: false });
+  await bed.settle();
+  assert.equal(tag(bed, 'compute1', vm.qvo), '4095');
+  assert.equal(n.ports.get(vm.port.id)?.status, 'DOWN');
+  const of = bed.vsctl('compute1', 'get', 'Interface', vm.qvo, 'ofport').trim();
+  assert.match(
+    flows(bed, 'compute1', 'br-int', 'table=0'),
+    new RegExp(`priority=2,in_port=${of} actions=drop`),
+  );
+  n.updatePort(vm.port.id, { admin_state_up: true });
+  await bed.settle();
+  assert.equal(n.ports.get(vm.port.id)?.status, 'ACTIVE');
+  assert.doesNotMatch(
+    flows(bed, 'compute1', 'br-int', 'table=0'),
+    new RegExp(`priority=2,in_port=${of} actions=drop`),
+  );
+  assert.match(tag(bed, 'compute1', vm.qvo), /^\d$/);
+});
+
+test('a DHCP port plugged on the dead VLAN trunk gets its tag, vlan_mode/trunks cleared, no spoofing flows, no chains', async () => {
+  const bed = new Testbed(['compute1']);
+  bed.startAgent('compute1');
+  await bed.settle();
+  const n = bed.neutron;
+  const net = n.createNetwork(1001);
+  const p = n.createPort(net, 'compute1', '10.0.0.2', { device_owner: 'network:dhcp' });
+  const name = `tap${p.id.slice(0, 11)}`;
+  // OVSInterfaceDriver.plug: internal port on the dead VLAN trunk until the agent binds it.
+  bed.vsctl(
+    'compute1',
+    '--may-exist',
+    'add-port',
+    'br-int',
+    name,
+    '--',
+    'set',
+    'Port',
+    name,
+    'tag=4095',
+    'vlan_mode=trunk',
+    'trunks=4095',
+    '--',
+    'set',
+    'Interface',
+    name,
+    'type=internal',
+    `external_ids:iface-id=${p.id}`,
+    'external_ids:iface-status=active',
+    `external_ids:attached-mac=${p.mac_address}`,
+  );
+  await bed.settle();
+  assert.equal(tag(bed, 'compute1', name), '1');
+  assert.equal(bed.vsctl('compute1', 'get', 'Port', name, 'trunks').trim(), '[]');
+  assert.equal(bed.vsctl('compute1', 'get', 'Port', name, 'vlan_mode').trim(), '[]');
+  assert.doesNotMatch(flows(bed, 'compute1', 'br-int', 'table=25'), new RegExp(p.mac_address));
+  assert.doesNotMatch(
+    iptables(bed.h('compute1').host.root.iptables(), ['-S']).stdout,
+    new RegExp(p.id.slice(0, 10)),
+  );
 });

@@ -529,16 +529,19 @@ export class OvsAgent {
   /** port_bound + _add_port_tag_info + _bind_devices for one port. */
   private bindPort(vif: VifPort, d: DeviceDetails): boolean {
     const prev = this.bound.get(d.device);
-    if (prev?.details && prev.details.network_id !== d.network_id)
+    if (prev?.details && (prev.details.network_id !== d.network_id || !d.admin_state_up))
       this.unbind(d.device, prev.details.network_id);
+    if (!d.admin_state_up) {
+      // treat_vif_port: "admin state up disabled, putting on the dead VLAN".
+      this.log.info(`VIF port: ${d.device} admin state up disabled, putting on the dead VLAN`);
+      this.portDead(vif);
+      this.bound.set(d.device, { vif, details: d });
+      return true;
+    }
     const m = this.provision(d.network_id, d);
     if (!m) return false;
     m.ports.add(d.device);
     this.bound.set(d.device, { vif, details: d });
-    if (!d.admin_state_up) {
-      this.portDead(vif);
-      return true;
-    }
     const oc = [
       `other_config:net_uuid=${d.network_id}`,
       `other_config:network_type=${d.network_type}`,
@@ -546,9 +549,29 @@ export class OvsAgent {
       ...(d.segmentation_id !== null ? [`other_config:segmentation_id=${d.segmentation_id}`] : []),
       `other_config:tag=${m.vlan}`,
     ];
+    this.cli.vsctl('set', 'Port', vif.name, ...oc);
     const [row] = this.cli.list('Port', ['tag'], [vif.name]);
-    if (row && row.tag !== m.vlan) this.intBr.uninstallPortFlows(vif.ofport);
-    this.cli.vsctl('set', 'Port', vif.name, ...oc, `tag=${m.vlan}`);
+    if (row && row.tag !== m.vlan) {
+      // _add_port_tag_info: a port moving VLAN loses the flows of its old one.
+      if (typeof row.tag === 'number') this.intBr.uninstallPortFlows(vif.ofport);
+      // _set_port_vlan: the tag, and the dead-VLAN trunk the interface driver plugged with cleared.
+      this.cli.vsctl(
+        'set',
+        'Port',
+        vif.name,
+        `tag=${m.vlan}`,
+        '--',
+        'clear',
+        'Port',
+        vif.name,
+        'vlan_mode',
+        '--',
+        'clear',
+        'Port',
+        vif.name,
+        'trunks',
+      );
+    }
     this.setupSpoofing(vif, d);
     this.l2pop?.portBound(d);
     return true;
@@ -577,10 +600,11 @@ export class OvsAgent {
     });
   }
 
-  /** port_dead: tag 4095 and a drop flow for the port. */
+  /** port_dead: a tagged port moves to VLAN 4095 with a drop flow (an untagged one is left as it is). */
   private portDead(vif: VifPort): void {
     const [row] = this.cli.list('Port', ['tag'], [vif.name]);
-    if (row && row.tag !== DEAD_VLAN_TAG) this.cli.vsctl('set', 'Port', vif.name, `tag=${DEAD_VLAN_TAG}`);
+    if (!row || typeof row.tag !== 'number' || row.tag === DEAD_VLAN_TAG) return;
+    this.cli.vsctl('set', 'Port', vif.name, `tag=${DEAD_VLAN_TAG}`);
     this.intBr.uninstallPortFlows(vif.ofport);
     this.intBr.dropPort(vif.ofport);
   }

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { vxlanDecapsulate } from '../../wire/vxlan.js';
+import { ping, replies, Testbed } from './testbed.js';
+
+test('l2population: tunnels only on fdb_add, unicast and ARP responder flows, flooding to the hosts of the network', async () => {
+  const bed = new Testbed(['compute1', 'compute2']);
+  const l2 = { l2Population: true, arpResponder: true };
+  const a = bed.startAgent('compute1', l2);
+  bed.startAgent('compute2', l2);
+  await bed.settle();
+  const n = bed.neutron;
+  const sg = n.createSecurityGroup();
+  const net = n.createNetwork(1001);
+  const vm1 = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.5', { security_groups: [sg] }));
+  const vm2 = bed.plug('compute2', n.createPort(net, 'compute2', '10.0.0.6', { security_groups: [sg] }));
+  await bed.settle();
+  assert.doesNotMatch(bed.vsctl('compute1', 'show'), /vxlan-/, 'no full mesh with l2population');
+  // The server's l2pop driver fans the network's entries out to its agents.
+  n.publish('fdb_add', { fdb_entries: n.fdbFor(net) });
+  await bed.settle();
+  assert.match(bed.vsctl('compute1', 'show'), /Port vxlan-c0a88843/);
+  const dump = a.agent.cli.dumpFlows('br-tun');
+  assert.match(
+    dump,
+    new RegExp(
+      `table=20, .*priority=2,dl_vlan=1,dl_dst=${vm2.port.mac_address} actions=strip_vlan,load:0x3e9->NXM_NX_TUN_ID\\[\\],output:`,
+    ),
+  );
+  assert.match(
+    dump,
+    /table=21, .*priority=1,arp,dl_vlan=1,arp_tpa=10\.0\.0\.6 actions=load:0x2->NXM_OF_ARP_OP\[\]/,
+  );
+  assert.match(
+    dump,
+    /table=22, .*priority=1,dl_vlan=1 actions=strip_vlan,load:0x3e9->NXM_NX_TUN_ID\[\],output:/,
+  );
+  let arpRequests = 0;
+  bed.h('compute1').eth1.capture((_t, f, dir) => {
+    const d = vxlanDecapsulate(f);
+    const i = d.ok ? d.value.inner : null;
+    if (dir === 'tx' && i !== null && i[12] === 0x08 && i[13] === 0x06 && i[21] === 1) arpRequests++;
+  });
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 3);
+  assert.equal(arpRequests, 0, 'answered by br-tun table 21');
+  // The remote port goes: its flows go, and with them the tunnel nobody needs.
+  n.publish('fdb_remove', { fdb_entries: n.fdbFor(net) });
+  await bed.settle();
+  assert.doesNotMatch(a.agent.cli.dumpFlows('br-tun', 'table=20'), /priority=2/);
+  assert.doesNotMatch(bed.vsctl('compute1', 'show'), /vxlan-/);
+  void vm2;
+});
