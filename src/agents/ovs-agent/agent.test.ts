@@ -268,28 +268,26 @@ test('golden: the agent writes host-tools.md §8 for the reference port (enable_
   const net = n.createNetwork(1001, { id: '1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9' });
   const dflt = n.createSecurityGroup({ id: 'e4f3b2a1-0c9d-4e8f-a7b6-c5d4e3f2a1b0' });
   const extra = n.createSecurityGroup({ id: '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d', defaultRules: false });
-  n.sgs
-    .get(extra)!
-    .push(
-      {
-        direction: 'ingress',
-        ethertype: 'IPv4',
-        protocol: 'tcp',
-        port_range_min: 22,
-        port_range_max: 22,
-        remote_ip_prefix: null,
-        remote_group_id: null,
-      },
-      {
-        direction: 'ingress',
-        ethertype: 'IPv4',
-        protocol: 'icmp',
-        port_range_min: null,
-        port_range_max: null,
-        remote_ip_prefix: null,
-        remote_group_id: null,
-      },
-    );
+  n.sgs.get(extra)!.push(
+    {
+      direction: 'ingress',
+      ethertype: 'IPv4',
+      protocol: 'tcp',
+      port_range_min: 22,
+      port_range_max: 22,
+      remote_ip_prefix: null,
+      remote_group_id: null,
+    },
+    {
+      direction: 'ingress',
+      ethertype: 'IPv4',
+      protocol: 'icmp',
+      port_range_min: null,
+      port_range_max: null,
+      remote_ip_prefix: null,
+      remote_group_id: null,
+    },
+  );
   bed.plug(
     'compute1',
     n.createPort(net, 'compute1', '10.0.0.5', {
