@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { conntrackList } from '../../kernel/netfilter/index.js';
 import { iptables } from '../../kernel/netfilter/iptables.js';
 import { vxlanDecapsulate } from '../../wire/vxlan.js';
 import { ping, replies, S, Testbed } from './testbed.js';
@@ -163,17 +164,10 @@ test('security groups: no ingress rule blocks ping (sg-fallback counts), an ICMP
   const vm2 = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.6', { security_groups: [closed] }));
   await bed.settle();
   const nf = bed.h('compute1').host.root.iptables();
-  const fallback = () =>
-    Number(
-      /-A neutron-openvswi-sg-fallback .*-c (\d+) /.exec(
-        iptables(nf, ['-S', 'neutron-openvswi-sg-fallback', '-v']).stdout,
-      )?.[1] ?? -1,
-    );
   const dropsBefore = nf.tables.filter!.chains.get('neutron-openvswi-sg-fallback')!.rules[0].pkts;
   assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 0);
   const drops = nf.tables.filter!.chains.get('neutron-openvswi-sg-fallback')!.rules[0].pkts;
   assert.ok(drops - dropsBefore >= 3, `fallback DROP counted ${drops - dropsBefore}`);
-  void fallback;
   n.addRule(closed, { direction: 'ingress', protocol: 'icmp' });
   // The notification kicks the loop at once; within one polling interval the rule is in place.
   await n.bus.idle();
@@ -184,6 +178,16 @@ test('security groups: no ingress rule blocks ping (sg-fallback counts), an ICMP
     /-p icmp -j RETURN/,
   );
   assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 3);
+  // Deleting the rule closes the port again and forgets the connections it had let in.
+  const zone = `zone=${bed.h('compute1').agent!.agent.firewall!.zones.get(vm2.port.id)}`;
+  assert.match(conntrackList(nf).stdout, new RegExp(`icmp .*${zone}`));
+  n.deleteRule(closed, (r) => r.protocol === 'icmp');
+  await bed.settle();
+  assert.doesNotMatch(
+    conntrackList(nf).stdout,
+    new RegExp(`icmp .*src=10\\.0\\.0\\.5 dst=10\\.0\\.0\\.6 .*${zone}`),
+  );
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 0);
 });
 
 test('anti-spoofing: a guest that changes its IP is dropped and counted by its s chain', async () => {

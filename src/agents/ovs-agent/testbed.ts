@@ -148,6 +148,13 @@ export class FakeNeutronL2 {
     this.publish('security_group_rule.created', { security_group_rule: rule });
   }
 
+  deleteRule(sgId: string, match: (r: SgRulePayload) => boolean): void {
+    const rules = this.sgs.get(sgId)!;
+    const i = rules.findIndex(match);
+    const [rule] = rules.splice(i, 1);
+    this.publish('security_group_rule.deleted', { security_group_rule: rule });
+  }
+
   createPort(netId: string, host: string, ipAddr: string, opts: Partial<FakePort> = {}): FakePort {
     const n = ++this.n;
     const p: FakePort = {

@@ -7,6 +7,7 @@
 // iptables-restore (reference/host-tools.md §8, dataplane.md §13). IPv4 only: the emulated
 // kernel has no ip6tables, so the IPv6 halves of the rules are not written.
 
+import { conntrackCommand } from '../../../kernel/netfilter/conntrack-tool.js';
 import { iptables } from '../../../kernel/netfilter/iptables.js';
 import type { Netfilter } from '../../../kernel/netfilter/netfilter.js';
 import { ConntrackZones } from './conntrack-zones.js';
@@ -19,6 +20,7 @@ import {
   ipsetName,
   ipsetRuleArgs,
   plainRuleArgs,
+  protocolName,
   qvbName,
   tapName,
   withComment,
@@ -57,6 +59,8 @@ export const isFirewalled = (p: FirewallPort) => !p.deviceOwner.startsWith('netw
 export class HybridIptablesFirewall {
   readonly zones = new ConntrackZones();
   private sgChainsKept: boolean;
+  /** port id → its security group rules at the last apply (to find removed ones). */
+  private readonly lastRules = new Map<string, Set<string>>();
 
   constructor(
     readonly nf: Netfilter,
@@ -80,7 +84,43 @@ export class HybridIptablesFirewall {
     const filterChanged = applyTable(this.nf, 'filter', filter);
     const rawChanged = applyTable(this.nf, 'raw', raw);
     this.destroyUnusedIpsets(sets);
+    this.forgetRemovedRuleState(filtered, sg);
     return { filterChanged, rawChanged };
+  }
+
+  /**
+   * A removed rule no longer allows what it allowed: conntrack entries it let in go too
+   * (_clean_deleted_sg_rule_conntrack_entries → `conntrack -D -p PROTO -f ipv4 -d PORT_IP -w ZONE`).
+   */
+  private forgetRemovedRuleState(filtered: FirewallPort[], sg: SecurityGroupState): void {
+    const seen = new Set<string>();
+    for (const p of filtered) {
+      seen.add(p.id);
+      const now = new Set<string>();
+      for (const g of p.securityGroups)
+        for (const r of sg.rules[g] ?? []) if (r.ethertype === 'IPv4') now.add(JSON.stringify(r));
+      const before = this.lastRules.get(p.id);
+      this.lastRules.set(p.id, now);
+      if (!before) continue;
+      const zone = this.zones.get(p.id);
+      for (const k of before) {
+        if (now.has(k) || zone === undefined) continue;
+        const r = JSON.parse(k) as FirewallRule;
+        const proto = protocolName(r.protocol);
+        for (const ip of p.fixedIps.filter(isV4))
+          conntrackCommand(this.nf, [
+            '-D',
+            ...(proto ? ['-p', proto] : []),
+            '-f',
+            'ipv4',
+            r.direction === 'ingress' ? '-d' : '-s',
+            ip,
+            '-w',
+            String(zone),
+          ]);
+      }
+    }
+    for (const id of [...this.lastRules.keys()]) if (!seen.has(id)) this.lastRules.delete(id);
   }
 
   // ── filter ────────────────────────────────────────────────────────────────
