@@ -1,52 +1,67 @@
 // /etc/neutron/plugins/ml2/openvswitch_agent.ini as neutron-openvswitch-agent reads it (Zed's
 // option names and defaults, neutron/conf/plugins/ml2/drivers/ovs_conf.py and agent/common/config),
 // plus the two neutron.conf options the agent takes from there ([agent] report_interval, host).
-import { ConfigError, type ConfigSchema, type ConfigValues, loadConfig, opt } from '../../sim/oslo-config.js';
+// The values come in as oslo.config gives them (section → option → typed value); OVS_AGENT_DEFAULTS
+// is the option table with Zed's defaults.
 
 export const OVS_AGENT_INI = 'etc/neutron/plugins/ml2/openvswitch_agent.ini';
 
-export const OVS_AGENT_SCHEMA: ConfigSchema = {
-  DEFAULT: {
-    host: opt.str(null),
-    debug: opt.bool(false),
-  },
+export type IniValues = Record<string, Record<string, unknown>>;
+
+/** A value the agent refuses at start (neutron-openvswitch-agent exits with the message). */
+export class OvsAgentConfigError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+  }
+}
+
+/** The options the agent reads, with Zed's defaults (section → option → default). */
+export const OVS_AGENT_DEFAULTS = {
+  DEFAULT: { host: null as string | null, debug: false },
   agent: {
-    tunnel_types: opt.list([]),
-    vxlan_udp_port: opt.int(4789, { min: 1, max: 65535 }),
-    l2_population: opt.bool(false),
-    arp_responder: opt.bool(false),
-    drop_flows_on_start: opt.bool(false),
-    polling_interval: opt.int(2, { min: 1 }),
-    minimize_polling: opt.bool(true),
-    report_interval: opt.float(30, { min: 0 }),
-    enable_distributed_routing: opt.bool(false),
-    dont_fragment: opt.bool(true),
-    tunnel_csum: opt.bool(false),
-    extensions: opt.list([]),
-    explicitly_egress_direct: opt.bool(false),
-    log_agent_heartbeats: opt.bool(false),
+    tunnel_types: [] as string[],
+    vxlan_udp_port: 4789,
+    l2_population: false,
+    arp_responder: false,
+    drop_flows_on_start: false,
+    polling_interval: 2,
+    minimize_polling: true,
+    report_interval: 30,
+    enable_distributed_routing: false,
+    dont_fragment: true,
+    tunnel_csum: false,
+    extensions: [] as string[],
+    explicitly_egress_direct: false,
+    log_agent_heartbeats: false,
   },
   ovs: {
-    bridge_mappings: opt.list([]),
-    integration_bridge: opt.str('br-int'),
-    tunnel_bridge: opt.str('br-tun'),
-    int_peer_patch_port: opt.str('patch-tun'),
-    tun_peer_patch_port: opt.str('patch-int'),
-    local_ip: opt.str(null),
-    datapath_type: opt.str('system', { choices: ['system', 'netdev'] }),
-    ovsdb_connection: opt.str('tcp:127.0.0.1:6640'),
-    of_listen_address: opt.str('127.0.0.1'),
-    of_listen_port: opt.int(6633, { min: 1, max: 65535 }),
-    vhostuser_socket_dir: opt.str('/var/run/openvswitch'),
+    bridge_mappings: [] as string[],
+    integration_bridge: 'br-int',
+    tunnel_bridge: 'br-tun',
+    int_peer_patch_port: 'patch-tun',
+    tun_peer_patch_port: 'patch-int',
+    local_ip: null as string | null,
+    datapath_type: 'system',
+    ovsdb_connection: 'tcp:127.0.0.1:6640',
+    of_listen_address: '127.0.0.1',
+    of_listen_port: 6633,
+    vhostuser_socket_dir: '/var/run/openvswitch',
   },
-  securitygroup: {
-    firewall_driver: opt.str(null),
-    enable_security_group: opt.bool(true),
-    enable_ipset: opt.bool(true),
-  },
+  securitygroup: { firewall_driver: null as string | null, enable_security_group: true, enable_ipset: true },
   network_log: {},
   xenapi: {},
 };
+
+/** The defaults with `values` laid over them, section by section. */
+export function withDefaults(values: IniValues = {}): IniValues {
+  const out: IniValues = {};
+  for (const [section, opts] of Object.entries(OVS_AGENT_DEFAULTS))
+    out[section] = { ...structuredClone(opts), ...(values[section] ?? {}) };
+  return out;
+}
 
 export type FirewallKind = 'iptables_hybrid' | 'noop';
 
@@ -96,11 +111,10 @@ export function parseBridgeMappings(entries: string[], file = OVS_AGENT_INI): Re
     const key = e.slice(0, i).trim();
     const value = e.slice(i + 1).trim();
     if (i < 0 || key === '' || value === '')
-      throw new ConfigError(file, 0, `Parsing bridge_mappings failed: Invalid mapping: '${e}'.`);
+      throw new OvsAgentConfigError(file, `Parsing bridge_mappings failed: Invalid mapping: '${e}'.`);
     if (key in out || bridges.has(value))
-      throw new ConfigError(
+      throw new OvsAgentConfigError(
         file,
-        0,
         `Parsing bridge_mappings failed: Value ${value} in mapping: '${e}' not unique.`,
       );
     out[key] = value;
@@ -110,20 +124,24 @@ export function parseBridgeMappings(entries: string[], file = OVS_AGENT_INI): Re
 }
 
 /** Typed settings from oslo.config values of openvswitch_agent.ini (and neutron.conf's report_interval). */
-export function ovsAgentConfigFrom(v: ConfigValues, host: string, file = OVS_AGENT_INI): OvsAgentConfig {
+export function ovsAgentConfigFrom(values: IniValues, host: string, file = OVS_AGENT_INI): OvsAgentConfig {
+  const v = withDefaults(values);
   const agent = v.agent;
   const ovs = v.ovs;
   const sg = v.securitygroup;
   const localIp = ovs.local_ip as string | null;
   const tunnelTypes = agent.tunnel_types as string[];
   if (tunnelTypes.length > 0 && !localIp)
-    throw new ConfigError(file, 0, 'Tunneling cannot be enabled without a valid local_ip.');
+    throw new OvsAgentConfigError(file, 'Tunneling cannot be enabled without a valid local_ip.');
   for (const t of tunnelTypes)
-    if (t !== 'vxlan') throw new ConfigError(file, 0, `Invalid tunnel type specified: ${t}`);
+    if (t !== 'vxlan') throw new OvsAgentConfigError(file, `Invalid tunnel type specified: ${t}`);
   const driver = (sg.firewall_driver as string | null) ?? 'noop';
   const firewall = sg.enable_security_group === false ? 'noop' : FIREWALL_ALIASES[driver];
   if (firewall === undefined)
-    throw new ConfigError(file, 0, `firewall_driver ${driver} is not supported (iptables_hybrid or noop)`);
+    throw new OvsAgentConfigError(
+      file,
+      `firewall_driver ${driver} is not supported (iptables_hybrid or noop)`,
+    );
   return {
     host: (v.DEFAULT.host as string | null) ?? host,
     localIp: localIp ?? '',
@@ -147,30 +165,16 @@ export function ovsAgentConfigFrom(v: ConfigValues, host: string, file = OVS_AGE
   };
 }
 
-/**
- * The agent ini of one host: the file's text (or the defaults), with this host's name and
- * tunnel endpoint (packstack writes local_ip per host; the shipped file carries the all-in-one's).
- */
-export function loadOvsAgentConfig(
-  source: { path: string; text?: string } | null,
-  host: { name: string; localIp?: string },
-  warn?: (message: string) => void,
-): OvsAgentConfig {
-  const values = loadConfig(OVS_AGENT_SCHEMA, source, warn);
-  if (host.localIp !== undefined) values.ovs.local_ip = host.localIp;
-  return ovsAgentConfigFrom(values, host.name, source?.path);
-}
-
 /** Packstack's agent settings for a host (the shipped ini's values), for tests and embedding. */
 export function packstackOvsAgentConfig(
   host: string,
   localIp: string,
   more: Partial<OvsAgentConfig> = {},
 ): OvsAgentConfig {
-  const values = loadConfig(OVS_AGENT_SCHEMA, null);
-  values.agent.tunnel_types = ['vxlan'];
-  values.ovs.bridge_mappings = ['extnet:br-ex'];
-  values.ovs.local_ip = localIp;
-  values.securitygroup.firewall_driver = 'iptables_hybrid';
+  const values: IniValues = {
+    agent: { tunnel_types: ['vxlan'] },
+    ovs: { bridge_mappings: ['extnet:br-ex'], local_ip: localIp },
+    securitygroup: { firewall_driver: 'iptables_hybrid' },
+  };
   return { ...ovsAgentConfigFrom(values, host), ...more };
 }

@@ -2,12 +2,12 @@
 //
 // HOW TO RUN IT (src/world.ts / src/cloud.ts):
 //
-//   import { loadOvsAgentConfig, startOvsAgent } from './agents/ovs-agent/index.js';
-//   const config = loadOvsAgentConfig(
-//     { path: 'etc/neutron/plugins/ml2/openvswitch_agent.ini' },
-//     { name: host.name, localIp: host.spec.underlayIp },        // packstack writes local_ip per host
-//     (w) => log.warning(w),
-//   );
+//   import { ovsAgentConfigFrom, startOvsAgent } from './agents/ovs-agent/index.js';
+//   // the ini's values as oslo.config reads them (section → option → typed value), with this
+//   // host's tunnel endpoint (packstack writes local_ip per host):
+//   const values = loadConfig(schema, { path: 'etc/neutron/plugins/ml2/openvswitch_agent.ini' });
+//   values.ovs.local_ip = host.spec.underlayIp;
+//   const config = ovsAgentConfigFrom(values, host.name);   // refuses bad values (OvsAgentConfigError)
 //   const agent = startOvsAgent({
 //     host: worldHost.kernel, vswitchd: worldHost.vswitchd, bus, sched: world.sched, config,
 //     log: logs.file(`${host.name}/openvswitch-agent.log`).logger('neutron.plugins.ml2.drivers.openvswitch.agent.ovs_neutron_agent'),
@@ -30,10 +30,11 @@ import { OvsAgent } from './agent.js';
 
 export { AGENT_BINARY, AGENT_TYPE, OvsAgent, type OvsAgentOptions } from './agent.js';
 export {
-  loadOvsAgentConfig,
+  type IniValues,
+  OVS_AGENT_DEFAULTS,
   OVS_AGENT_INI,
-  OVS_AGENT_SCHEMA,
   type OvsAgentConfig,
+  OvsAgentConfigError,
   ovsAgentConfigFrom,
   packstackOvsAgentConfig,
 } from './config.js';
