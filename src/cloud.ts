@@ -12,6 +12,7 @@ import { novncProxy } from './api/nova/novncproxy.js';
 import { type NovaCompute, startNovaComputes } from './agents/nova-compute/index.js';
 import { Bus } from './bus/index.js';
 import { generatePassword, Keystone } from './services/keystone/index.js';
+import { loadNeutronConfig, Neutron, shippedConfigDir } from './services/neutron/index.js';
 import { NO_IMAGES, NO_NETWORKING, Nova } from './services/nova/index.js';
 import { allInOne, type Layout } from './sim/layout.js';
 import { LogRegistry } from './sim/oslo-log.js';
@@ -38,6 +39,10 @@ export interface CloudOptions {
   layout?: Layout;
   /** Nova's highest microversion (default 2.91; 2.92+ stops generating key pairs, as real Nova). */
   novaMaxMicroversion?: string;
+  /** Where neutron/neutron.conf and neutron/plugins/ml2/ml2_conf.ini are read (default: the shipped etc/). */
+  configDir?: string;
+  /** ML2 binds ports only on hosts with a live Open vSwitch agent (true once the agents run). */
+  neutronRequiresLiveAgent?: boolean;
   /** Concise progress lines for the console (the full story goes to the log files). */
   say?: (line: string) => void;
 }
@@ -55,6 +60,8 @@ export interface Cloud {
   readonly nova: Nova;
   /** nova-compute on each compute host. */
   readonly computeAgents: readonly NovaCompute[];
+  /** The network service (ML2, IPAM, routers, floating IPs, security groups). */
+  readonly neutron: Neutron;
   /** Services and agents meet here. */
   readonly bus: Bus;
   readonly logs: LogRegistry;
@@ -125,6 +132,23 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
 
   const bus = new Bus();
   const layout = opts.layout ?? allInOne();
+  // Neutron reads its real files; a bad value stops the start with the file and line.
+  const neutronLog = logs.file('neutron-server.log');
+  const neutron = new Neutron({
+    db,
+    bus,
+    log: neutronLog.logger('neutron.plugins.ml2.plugin'),
+    config: loadNeutronConfig(opts.configDir ?? shippedConfigDir(), (m) =>
+      neutronLog.write('WARNING', 'oslo_config.cfg', m),
+    ),
+    hosts: () => layout.hosts.map((h) => h.name),
+    requireLiveAgent: opts.neutronRequiresLiveAgent,
+  });
+  neutron.serveRpc();
+  const adminProject = new IdentityRepo(db)
+    .listProjects()
+    .find((p) => p.name === 'admin' && p.domainId === 'default');
+  if (adminProject) neutron.bootstrap(adminProject.id);
   const nova = new Nova({
     db,
     bus,
@@ -177,7 +201,8 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       app: neutronApi({
         keystone,
         identityRoot,
-        log: logs.file('neutron-server.log').logger('neutron.wsgi'),
+        log: neutronLog.logger('neutron.wsgi'),
+        neutron,
       }),
     },
   ];
@@ -193,6 +218,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     endpoints,
     credentials,
     keystone,
+    neutron,
     control,
     nova,
     computeAgents,
@@ -206,6 +232,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       stopped = true;
       await control.close();
       await Promise.all(listening.map((a) => a.close()));
+      neutron.stop();
       for (const a of computeAgents) a.stop();
       nova.close();
       await nova.idle();
