@@ -50,8 +50,11 @@ export class OvsInterfaceDriver {
       if (spec.mtu && existing.mtu !== spec.mtu) existing.setMtu(spec.mtu);
       return existing;
     }
-    this.vsctl(['--if-exists', 'del-port', spec.name]);
+    // replace_port: a stale OVS port of that name goes first (one transaction here; Neutron uses
+    // two because of an ovsdbapp bug the emulation does not have).
+    const stale = this.vswitchd.ops.findPort(spec.name) ? ['--if-exists', 'del-port', spec.name, '--'] : [];
     this.vsctl([
+      ...stale,
       'add-port',
       this.bridge,
       spec.name,
