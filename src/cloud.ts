@@ -11,9 +11,11 @@ import { novaApi } from './api/nova/index.js';
 import { novncProxy } from './api/nova/novncproxy.js';
 import { type NovaCompute, startNovaComputes } from './agents/nova-compute/index.js';
 import { Bus } from './bus/index.js';
+import { isServiceError, ServiceError } from './services/errors.js';
 import { generatePassword, Keystone } from './services/keystone/index.js';
 import { loadNeutronConfig, Neutron, shippedConfigDir } from './services/neutron/index.js';
-import { NO_IMAGES, NO_NETWORKING, Nova } from './services/nova/index.js';
+import { NO_IMAGES, type NetworkApi, Nova, type NovaNetwork, type NovaPort } from './services/nova/index.js';
+import { internalContext, type RequestContext } from './services/policy.js';
 import { allInOne, type Layout } from './sim/layout.js';
 import { LogRegistry } from './sim/oslo-log.js';
 import { type Db, IdentityRepo, openDatabase } from './store/index.js';
@@ -155,7 +157,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     layout,
     logs,
     images: NO_IMAGES,
-    network: NO_NETWORKING,
+    network: novaNetworkApi(neutron),
     novncBaseUrl: url(ports.console, '/vnc_auto.html'),
   });
   const computeAgents: NovaCompute[] = [];
@@ -264,4 +266,115 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     .file('keystone.log')
     .write('INFO', 'keystone.server', `pocketstack cloud started in ${Date.now() - startedAt.getTime()} ms`);
   return cloud;
+}
+
+/**
+ * Nova's view of Neutron (nova/network/neutron.py): reads with the caller's context, so a
+ * project boots only on networks it may use; binding and provider details with the service's
+ * own admin context, as Nova's admin client does.
+ */
+function novaNetworkApi(neutron: Neutron): NetworkApi {
+  const admin = internalContext('req-nova-neutron');
+  const orNull = <T>(fn: () => T): T | null => {
+    try {
+      return fn();
+    } catch (e) {
+      if (isServiceError(e) && e.status === 404) return null;
+      throw e;
+    }
+  };
+  type Doc = Record<string, unknown>;
+  const network = (d: Doc): NovaNetwork => {
+    const full = neutron.getNetwork(admin, d.id as string) as Doc;
+    return {
+      id: d.id as string,
+      name: (d.name as string) ?? '',
+      projectId: d.project_id as string,
+      shared: d.shared === true,
+      external: d['router:external'] === true,
+      mtu: (full.mtu as number) ?? 1500,
+      networkType: (full['provider:network_type'] as string) ?? 'vxlan',
+      segmentationId: (full['provider:segmentation_id'] as number | null) ?? null,
+      physicalNetwork: (full['provider:physical_network'] as string | null) ?? null,
+      subnets: ((full.subnets as string[]) ?? []).map((id) => {
+        const s = neutron.getSubnet(admin, id) as Doc;
+        return {
+          id,
+          cidr: s.cidr as string,
+          gatewayIp: (s.gateway_ip as string | null) ?? null,
+          ipVersion: s.ip_version as number,
+        };
+      }),
+    };
+  };
+  const port = (d: Doc): NovaPort => ({
+    id: d.id as string,
+    networkId: d.network_id as string,
+    macAddress: d.mac_address as string,
+    fixedIps: ((d.fixed_ips as Doc[]) ?? []).map((f) => ({
+      subnetId: f.subnet_id as string,
+      ipAddress: f.ip_address as string,
+    })),
+    deviceId: (d.device_id as string) ?? '',
+    deviceOwner: (d.device_owner as string) ?? '',
+    bindingHostId: (d['binding:host_id'] as string) ?? '',
+    securityGroups: (d.security_groups as string[]) ?? [],
+    projectId: d.project_id as string,
+  });
+  const bind = (id: string, b: { deviceId: string; deviceOwner: string; bindingHostId: string }) =>
+    port(
+      neutron.updatePort(admin, id, {
+        device_id: b.deviceId,
+        device_owner: b.deviceOwner,
+        'binding:host_id': b.bindingHostId,
+      }) as Doc,
+    );
+  return {
+    getNetwork: async (ctx: RequestContext, id) => {
+      const d = orNull(() => neutron.getNetwork(ctx, id) as Doc);
+      return d ? network(d) : null;
+    },
+    listNetworks: async (ctx) =>
+      (neutron.listNetworks(ctx) as Doc[])
+        .filter((d) => d.project_id === ctx.projectId || d.shared === true)
+        .map(network),
+    getPort: async (ctx, id) => {
+      const d = orNull(() => neutron.getPort(ctx, id) as Doc);
+      return d ? port(d) : null;
+    },
+    createPort: async (ctx, b) => {
+      const created = neutron.createPort(ctx, {
+        network_id: b.networkId,
+        device_id: b.deviceId,
+        device_owner: b.deviceOwner,
+        ...(b.fixedIps ? { fixed_ips: b.fixedIps.map((f) => ({ ip_address: f.ipAddress })) } : {}),
+        ...(b.securityGroups ? { security_groups: b.securityGroups } : {}),
+      }) as Doc;
+      return bind(created.id as string, b);
+    },
+    updatePortBinding: async (_ctx, id, b) => bind(id, b),
+    deletePort: async (_ctx, id) => {
+      neutron.deletePort(admin, id);
+    },
+    listPortsOfDevice: async (_ctx, deviceId) =>
+      (neutron.listPorts(admin, { device_id: [deviceId] }) as Doc[]).map(port),
+    floatingIpsOfPort: async (_ctx, portId) =>
+      (neutron.floatingIpsOfPort(admin, portId) as Doc[]).map((f) => f.floating_ip_address as string),
+    resolveSecurityGroups: async (ctx, projectId, names) => {
+      const groups = neutron.listSecurityGroups(ctx, { project_id: [projectId] }) as Doc[];
+      return names.map((name) => {
+        const byId = groups.find((g) => g.id === name);
+        const byName = groups.filter((g) => g.name === name);
+        if (byId) return byId.id as string;
+        if (byName.length === 1) return byName[0].id as string;
+        // nova/network/security_group_api.py: unknown (400) or ambiguous (409) names.
+        if (byName.length > 1)
+          throw new ServiceError(
+            'Conflict',
+            `Multiple security groups found matching '${name}'. Use an ID to be more specific.`,
+          );
+        throw new ServiceError('BadRequest', `Security group ${name} not found for project ${projectId}.`);
+      });
+    },
+  };
 }
