@@ -3,18 +3,18 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { type NovaCompute, startNovaComputes } from './agents/nova-compute/index.js';
 import { ControlServer } from './api/control.js';
 import { glanceApi } from './api/glance/index.js';
 import { keystoneApi } from './api/keystone/index.js';
 import { neutronApi } from './api/neutron/index.js';
 import { novaApi } from './api/nova/index.js';
 import { novncProxy } from './api/nova/novncproxy.js';
-import { type NovaCompute, startNovaComputes } from './agents/nova-compute/index.js';
 import { Bus } from './bus/index.js';
 import { isServiceError, ServiceError } from './services/errors.js';
 import { generatePassword, Keystone } from './services/keystone/index.js';
 import { loadNeutronConfig, Neutron, shippedConfigDir } from './services/neutron/index.js';
-import { NO_IMAGES, type NetworkApi, Nova, type NovaNetwork, type NovaPort } from './services/nova/index.js';
+import { type NetworkApi, NO_IMAGES, Nova, type NovaNetwork, type NovaPort } from './services/nova/index.js';
 import { internalContext, type RequestContext } from './services/policy.js';
 import { allInOne, type Layout } from './sim/layout.js';
 import { LogRegistry } from './sim/oslo-log.js';
@@ -259,7 +259,11 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     throw e;
   }
   computeAgents.push(
-    ...(await startNovaComputes({ bus, hosts: layout.hosts, logFor: (h) => logs.file(`${h}/nova-compute.log`) })),
+    ...(await startNovaComputes({
+      bus,
+      hosts: layout.hosts,
+      logFor: (h) => logs.file(`${h}/nova-compute.log`),
+    })),
   );
   say(`nova-compute: running on ${computeAgents.map((a) => a.host.name).join(', ')}`);
   logs
