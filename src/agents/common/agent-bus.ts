@@ -1,11 +1,6 @@
-// What the agents need of the bus: calls to neutron-server (the agents' RPC) and the fan-out
-// notifications. Kept structural and string-named so an agent sees the bus as the real agents
-// see oslo.messaging: a method name and a dict. src/bus's Bus satisfies it.
-
-export interface AgentBus {
-  call(method: string, request: unknown): Promise<unknown>;
-  subscribe(topic: string, fn: (payload: never) => void): () => void;
-}
+// The agents talk to neutron-server over src/bus with the catalogue's calls and events
+// (src/bus/neutron-rpc.ts, neutron-events.ts): Neutron's agent RPC names and payloads.
+export type { Bus as AgentBus } from '../../bus/bus.js';
 
 /** ISO time as report_state sends it (oslo's utcnow().strftime, no zone). */
 export function rpcTime(ms: number): string {

@@ -54,11 +54,11 @@ export class StateReporter {
     const state: AgentState = { ...this.o.state() };
     if (this.startFlag) state.start_flag = true;
     try {
-      const answer = (await this.o.bus.call('report_state', {
+      const answer = await this.o.bus.call('report_state', {
         agent_state: state,
         time: rpcTime(this.o.wallMs()),
-      })) as { status?: string } | string | undefined;
-      const status = typeof answer === 'string' ? answer : answer?.status;
+      });
+      const status = answer.status;
       if (this.failed) {
         this.failed = false;
         this.o.log.info('Successfully reported state after a previous failure.');

@@ -104,6 +104,8 @@ export class DhcpAgent {
   private resyncTimer: number | null = null;
   private needsResync = false;
   private nextPid = 1000;
+  /** Networks named by notifications since the queued refresh pass was scheduled. */
+  private readonly pending = new Set<string>();
 
   constructor(
     private readonly o: AgentHostOptions,
@@ -141,15 +143,12 @@ export class DhcpAgent {
 
   start(): void {
     const bus = this.o.bus;
-    const onNetwork = (p: { network: { id: string } }) => this.refresh([p.network.id]);
-    const onSubnet = (p: { subnet: { network_id: string } }) => this.refresh([p.subnet.network_id]);
-    const onPort = (p: { port: Port }) => this.refresh([p.port.network_id]);
-    for (const t of ['network.created', 'network.updated', 'network.deleted'])
-      this.unsubscribe.push(bus.subscribe(t, onNetwork));
-    for (const t of ['subnet.created', 'subnet.updated', 'subnet.deleted'])
-      this.unsubscribe.push(bus.subscribe(t, onSubnet));
-    for (const t of ['port.created', 'port.updated', 'port.deleted'])
-      this.unsubscribe.push(bus.subscribe(t, onPort));
+    for (const t of ['network.created', 'network.updated', 'network.deleted'] as const)
+      this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh([p.network.id])));
+    for (const t of ['subnet.created', 'subnet.updated', 'subnet.deleted'] as const)
+      this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh([p.subnet.network_id])));
+    for (const t of ['port.created', 'port.updated', 'port.deleted'] as const)
+      this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh([p.port.network_id])));
     this.unsubscribe.push(
       bus.subscribe('port.deleted', (p: { port: Port }) =>
         this.served.get(p.port.network_id)?.dnsmasq?.release(p.port.mac_address),
@@ -256,12 +255,17 @@ export class DhcpAgent {
     });
   }
 
-  /** Re-reads the given networks (notification handlers). */
+  /** Re-reads the given networks (notification handlers); a burst of events makes one pass. */
   private refresh(networkIds: string[]): void {
+    const first = this.pending.size === 0;
+    for (const id of networkIds) this.pending.add(id);
+    if (!first) return;
     void this.queue.run(
       async () => {
+        const ids = [...this.pending];
+        this.pending.clear();
         const active = new Set(await this.activeNetworks());
-        for (const id of networkIds) {
+        for (const id of ids) {
           if (active.has(id)) await this.refreshNetwork(id);
           else if (this.served.has(id)) this.disable(id);
         }
@@ -271,7 +275,7 @@ export class DhcpAgent {
   }
 
   private async activeNetworks(): Promise<string[]> {
-    return (await this.o.bus.call('get_active_networks_info', { host: this.conf.host })) as string[];
+    return this.o.bus.call('get_active_networks_info', { host: this.conf.host });
   }
 
   private async syncState(): Promise<void> {
@@ -281,10 +285,10 @@ export class DhcpAgent {
   }
 
   private async refreshNetwork(id: string): Promise<void> {
-    const network = (await this.o.bus.call('get_network_info', {
+    const network: NetworkInfo | null = await this.o.bus.call('get_network_info', {
       host: this.conf.host,
       network_id: id,
-    })) as NetworkInfo | null;
+    });
     if (network === null || !network.admin_state_up || dhcpSubnets(network).length === 0) {
       if (this.served.has(id)) this.disable(id);
       return;
@@ -300,7 +304,7 @@ export class DhcpAgent {
     if (port === undefined) {
       // dhcp_rpc.create_dhcp_port (real Neutron nests the dict as {port: {port: …}}; the bus
       // catalogue takes the port dict itself); the server sets device_owner network:dhcp.
-      const created = (await this.o.bus.call('create_dhcp_port', {
+      const created: Port | null = await this.o.bus.call('create_dhcp_port', {
         host: this.conf.host,
         port: {
           name: '',
@@ -310,7 +314,7 @@ export class DhcpAgent {
           project_id: network.project_id ?? network.tenant_id,
           fixed_ips: wanted.map((subnet_id) => ({ subnet_id })),
         },
-      })) as Port | null;
+      });
       if (created === null) return null;
       network.ports.push(created);
       return created;
@@ -322,11 +326,11 @@ export class DhcpAgent {
         ...wanted.filter((w) => !have.has(w)).map((subnet_id) => ({ subnet_id })),
       ];
       try {
-        const updated = (await this.o.bus.call('update_dhcp_port', {
+        const updated: Port = await this.o.bus.call('update_dhcp_port', {
           host: this.conf.host,
           port_id: port.id,
           port: { network_id: network.id, fixed_ips: fixed },
-        })) as Port;
+        });
         network.ports = network.ports.map((p) => (p.id === updated.id ? updated : p));
         port = updated;
       } catch (e) {

@@ -50,6 +50,7 @@ export class L3Agent {
   private readonly unsubscribe: (() => void)[] = [];
   private fullsync = false;
   private timer: number | null = null;
+  private readonly pending = new Set<string>();
 
   constructor(
     private readonly o: AgentHostOptions,
@@ -72,19 +73,21 @@ export class L3Agent {
     const bus = this.o.bus;
     const routers = (ids: (string | null | undefined)[]) =>
       this.processRouters(ids.filter((x): x is string => !!x));
-    const sub = <T>(topic: string, fn: (p: T) => void) => this.unsubscribe.push(bus.subscribe(topic, fn));
-    for (const t of ['router.created', 'router.updated', 'router.deleted'])
-      sub(t, (p: { router: { id: string } }) => routers([p.router.id]));
-    for (const t of ['router.interface_added', 'router.interface_removed'])
-      sub(t, (p: { router_id: string }) => routers([p.router_id]));
-    for (const t of ['floatingip.created', 'floatingip.updated', 'floatingip.deleted'])
-      sub(t, (p: { floatingip: FloatingIp }) =>
-        routers([p.floatingip.router_id, ...this.routersWithFip(p.floatingip.id)]),
+    const keep = (u: () => void) => this.unsubscribe.push(u);
+    for (const t of ['router.created', 'router.updated', 'router.deleted'] as const)
+      keep(bus.subscribe(t, (p) => routers([p.router.id])));
+    for (const t of ['router.interface_added', 'router.interface_removed'] as const)
+      keep(bus.subscribe(t, (p) => routers([p.router_id])));
+    for (const t of ['floatingip.created', 'floatingip.updated', 'floatingip.deleted'] as const)
+      keep(
+        bus.subscribe(t, (p) => routers([p.floatingip.router_id, ...this.routersWithFip(p.floatingip.id)])),
       );
-    for (const t of ['port.updated', 'port.deleted'])
-      sub(t, (p: { port: Port }) => {
-        if (p.port.device_owner.startsWith('network:router')) routers([p.port.device_id]);
-      });
+    for (const t of ['port.updated', 'port.deleted'] as const)
+      keep(
+        bus.subscribe(t, (p) => {
+          if (p.port.device_owner.startsWith('network:router')) routers([p.port.device_id]);
+        }),
+      );
     this.o.log.info('L3 agent started');
     this.reporter.start();
     this.armPeriodic();
@@ -101,7 +104,7 @@ export class L3Agent {
   sync(): Promise<void> {
     return this.queue.run(
       async () => {
-        const all = (await this.o.bus.call('sync_routers', { host: this.conf.host })) as SyncedRouter[];
+        const all: SyncedRouter[] = await this.o.bus.call('sync_routers', { host: this.conf.host });
         const seen = new Set(all.map((r) => r.id));
         for (const id of [...this.routers.keys()]) if (!seen.has(id)) await this.removeRouter(id);
         for (const r of all) await this.processRouter(r);
@@ -136,14 +139,20 @@ export class L3Agent {
       .map((ri) => ri.id);
   }
 
-  private processRouters(ids: string[]): void {
-    if (ids.length === 0) return;
+  /** Processes the routers notifications named; a burst of events makes one sync_routers call. */
+  private processRouters(routerIds: string[]): void {
+    if (routerIds.length === 0) return;
+    const first = this.pending.size === 0;
+    for (const id of routerIds) this.pending.add(id);
+    if (!first) return;
     void this.queue.run(
       async () => {
-        const got = (await this.o.bus.call('sync_routers', {
+        const ids = [...this.pending];
+        this.pending.clear();
+        const got: SyncedRouter[] = await this.o.bus.call('sync_routers', {
           host: this.conf.host,
           router_ids: ids,
-        })) as SyncedRouter[];
+        });
         const seen = new Set(got.map((r) => r.id));
         for (const id of ids) if (!seen.has(id)) await this.removeRouter(id);
         for (const r of got) await this.processRouter(r);
