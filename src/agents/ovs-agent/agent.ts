@@ -7,14 +7,15 @@
 // down, and reclaims a network's VLAN when its last port leaves. Tunnels are a full mesh from
 // tunnel_sync / tunnel_update, or with l2population exactly what fdb_add asks for. After the
 // first full sync, flows left by an earlier run (other cookies) are removed.
+
+import type { Bus } from '../../bus/bus.js';
 import type { Host } from '../../kernel/host.js';
 import { tunnelPortName } from '../../ovs/neutron-bridges.js';
 import type { Vswitchd } from '../../ovs/vswitchd.js';
 import type { Logger } from '../../sim/oslo-log.js';
 import { NS_PER_S, type Scheduler, type TimerHandle } from '../../sim/scheduler.js';
-import type { AgentBus } from '../common/agent-bus.js';
 import { virtualWallClock } from '../common/agent-host.js';
-import { StateReporter } from '../common/state-reporter.js';
+import { StateReporter, type StateReporterOptions } from '../common/state-reporter.js';
 import { IntegrationBridge, PhysicalBridge, patchPorts, setupAgentBridge, TunnelBridge } from './bridges.js';
 import type { OvsAgentConfig } from './config.js';
 import { type FirewallPort, HybridIptablesFirewall, isFirewalled } from './firewall/hybrid-firewall.js';
@@ -36,12 +37,19 @@ export const AGENT_BINARY = 'neutron-openvswitch-agent';
 export interface OvsAgentOptions {
   host: Host;
   vswitchd: Vswitchd;
-  bus: AgentBus;
+  /** The cloud's bus; the agent uses Neutron's method and topic names on it. */
+  bus: Bus;
   sched: Scheduler;
   config: OvsAgentConfig;
   log: Logger;
   /** Wall-clock ms for report_state's time (default: the wall clock following virtual time). */
   wallMs?: () => number;
+}
+
+/** The bus as the agent speaks to it: Neutron's RPC names and dicts, whatever the catalogue types. */
+interface RpcBus {
+  call(method: string, request: unknown): Promise<unknown>;
+  subscribe(topic: string, fn: (payload: never) => void): () => void;
 }
 
 /** A port of br-int that carries an iface-id (ovs_lib VifPort). */
@@ -50,6 +58,9 @@ interface VifPort {
   ofport: number;
   portId: string;
   mac: string;
+  /** The Port row's tag and other_config as the scan read them (kept current by the agent). */
+  tag: number | null;
+  otherConfig: Record<string, string>;
 }
 
 /** A local VLAN in use on this host (vlanmanager LocalVLANMapping). */
@@ -90,6 +101,7 @@ export class OvsAgent {
   lastIteration = { scanned: 0, treated: 0 };
 
   private readonly cfg: OvsAgentConfig;
+  private readonly rpc: RpcBus;
   private readonly log: Logger;
   private readonly reporter: StateReporter;
   private readonly unsubscribe: (() => void)[] = [];
@@ -113,6 +125,7 @@ export class OvsAgent {
 
   constructor(private readonly o: OvsAgentOptions) {
     this.cfg = o.config;
+    this.rpc = o.bus as unknown as RpcBus;
     this.cfgArpResponder = o.config.arpResponder;
     this.log = o.log;
     this.agentId = `ovs-agent-${this.cfg.host}`;
@@ -132,7 +145,7 @@ export class OvsAgent {
     this.restoreLocalVlanMap();
     const wallMs = o.wallMs ?? virtualWallClock(o.sched);
     this.reporter = new StateReporter({
-      bus: o.bus,
+      bus: o.bus as unknown as StateReporterOptions['bus'],
       sched: o.sched,
       log: o.log,
       interval: this.cfg.reportInterval,
@@ -149,7 +162,7 @@ export class OvsAgent {
   start(): void {
     this.log.info(`Mapping physical network(s) ${JSON.stringify(this.cfg.bridgeMappings)}`);
     const sub = (topic: string, fn: (p: never) => void) =>
-      this.unsubscribe.push(this.o.bus.subscribe(topic, fn));
+      this.unsubscribe.push(this.rpc.subscribe(topic, fn));
     sub('port.updated', (p: { port: { id: string; security_groups?: string[] } }) => {
       if (this.bound.has(p.port.id)) this.updatedPorts.add(p.port.id);
       this.fwRefresh = true; // security_groups_member_updated: members of a group changed
@@ -334,7 +347,7 @@ export class OvsAgent {
   }
 
   private async tunnelSync(): Promise<void> {
-    const reply = (await this.o.bus.call('tunnel_sync', {
+    const reply = (await this.rpc.call('tunnel_sync', {
       tunnel_ip: this.cfg.localIp,
       tunnel_type: 'vxlan',
       host: this.cfg.host,
@@ -413,16 +426,34 @@ export class OvsAgent {
 
   // ── the loop ───────────────────────────────────────────────────────────────
 
-  /** scan_ports: br-int's ports with an iface-id and a valid ofport. */
+  /** scan_ports: br-int's ports with an iface-id and a valid ofport (one read of OVSDB). */
   private scan(): Map<string, VifPort> {
-    const names = new Set(this.cli.listPorts(this.cfg.integrationBridge));
+    const [bridges, ports, ifaces] = this.cli.query(
+      { table: 'Bridge', columns: ['name', 'ports'], record: this.cfg.integrationBridge },
+      { table: 'Port', columns: ['_uuid', 'name', 'tag', 'other_config', 'interfaces'] },
+      { table: 'Interface', columns: ['_uuid', 'name', 'ofport', 'external_ids'] },
+    );
+    const list = (v: unknown) =>
+      v === null || v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
+    const onBridge = new Set(list(bridges[0]?.ports));
+    const ifaceById = new Map(ifaces.map((r) => [String(r._uuid), r]));
     const out = new Map<string, VifPort>();
-    for (const row of this.cli.list('Interface', ['name', 'ofport', 'external_ids'])) {
-      const name = String(row.name);
-      const ext = (row.external_ids ?? {}) as Record<string, string>;
-      const ofport = typeof row.ofport === 'number' ? row.ofport : -1;
-      if (!names.has(name) || !ext['iface-id'] || ofport <= 0) continue;
-      out.set(ext['iface-id'], { name, ofport, portId: ext['iface-id'], mac: ext['attached-mac'] ?? '' });
+    for (const port of ports) {
+      if (!onBridge.has(String(port._uuid))) continue;
+      for (const ifId of list(port.interfaces)) {
+        const row = ifaceById.get(ifId);
+        const ext = (row?.external_ids ?? {}) as Record<string, string>;
+        const ofport = typeof row?.ofport === 'number' ? row.ofport : -1;
+        if (!row || !ext['iface-id'] || ofport <= 0) continue;
+        out.set(ext['iface-id'], {
+          name: String(row.name),
+          ofport,
+          portId: ext['iface-id'],
+          mac: ext['attached-mac'] ?? '',
+          tag: typeof port.tag === 'number' ? port.tag : null,
+          otherConfig: (port.other_config ?? {}) as Record<string, string>,
+        });
+      }
     }
     return out;
   }
@@ -458,10 +489,13 @@ export class OvsAgent {
     const removed = [...this.bound.keys()].filter((id) => !current.has(id));
     this.lastIteration = { scanned: current.size, treated: added.length + updated.length + removed.length };
 
-    for (const id of this.deletedPorts) {
-      const vif = current.get(id);
-      if (vif) this.writing(() => this.portDead(vif));
-    }
+    this.writing(() => {
+      for (const id of this.deletedPorts) {
+        const vif = current.get(id);
+        if (vif) this.portDead(vif);
+      }
+      this.cli.flush();
+    });
     this.deletedPorts.clear();
 
     // treat_devices_removed
@@ -484,7 +518,7 @@ export class OvsAgent {
     if (treat.length > 0) {
       let entries: DeviceDetailsEntry[];
       try {
-        entries = (await this.o.bus.call('get_devices_details_list', {
+        entries = (await this.rpc.call('get_devices_details_list', {
           agent_id: this.agentId,
           host: this.cfg.host,
           devices: treat,
@@ -510,6 +544,7 @@ export class OvsAgent {
           if (this.bindPort(vif, d)) (d.admin_state_up ? up : adminDown).push(d.device);
           else this.failedDevices.add(d.device);
         }
+        this.cli.flush();
       });
       this.fwRefresh = true;
     }
@@ -549,28 +584,21 @@ export class OvsAgent {
       ...(d.segmentation_id !== null ? [`other_config:segmentation_id=${d.segmentation_id}`] : []),
       `other_config:tag=${m.vlan}`,
     ];
-    this.cli.vsctl('set', 'Port', vif.name, ...oc);
-    const [row] = this.cli.list('Port', ['tag'], [vif.name]);
-    if (row && row.tag !== m.vlan) {
+    const want: Record<string, string> = Object.fromEntries(
+      oc.map((x) => x.slice('other_config:'.length).split(/=(.*)/s, 2)),
+    );
+    if (Object.entries(want).some(([k, v]) => vif.otherConfig[k] !== v)) {
+      this.cli.queue('set', 'Port', vif.name, ...oc);
+      vif.otherConfig = { ...vif.otherConfig, ...want };
+    }
+    if (vif.tag !== m.vlan) {
       // _add_port_tag_info: a port moving VLAN loses the flows of its old one.
-      if (typeof row.tag === 'number') this.intBr.uninstallPortFlows(vif.ofport);
+      if (vif.tag !== null) this.intBr.uninstallPortFlows(vif.ofport);
       // _set_port_vlan: the tag, and the dead-VLAN trunk the interface driver plugged with cleared.
-      this.cli.vsctl(
-        'set',
-        'Port',
-        vif.name,
-        `tag=${m.vlan}`,
-        '--',
-        'clear',
-        'Port',
-        vif.name,
-        'vlan_mode',
-        '--',
-        'clear',
-        'Port',
-        vif.name,
-        'trunks',
-      );
+      this.cli.queue('set', 'Port', vif.name, `tag=${m.vlan}`);
+      this.cli.queue('clear', 'Port', vif.name, 'vlan_mode');
+      this.cli.queue('clear', 'Port', vif.name, 'trunks');
+      vif.tag = m.vlan;
     }
     this.setupSpoofing(vif, d);
     this.l2pop?.portBound(d);
@@ -602,9 +630,9 @@ export class OvsAgent {
 
   /** port_dead: a tagged port moves to VLAN 4095 with a drop flow (an untagged one is left as it is). */
   private portDead(vif: VifPort): void {
-    const [row] = this.cli.list('Port', ['tag'], [vif.name]);
-    if (!row || typeof row.tag !== 'number' || row.tag === DEAD_VLAN_TAG) return;
-    this.cli.vsctl('set', 'Port', vif.name, `tag=${DEAD_VLAN_TAG}`);
+    if (vif.tag === null || vif.tag === DEAD_VLAN_TAG) return;
+    this.cli.queue('set', 'Port', vif.name, `tag=${DEAD_VLAN_TAG}`);
+    vif.tag = DEAD_VLAN_TAG;
     this.intBr.uninstallPortFlows(vif.ofport);
     this.intBr.dropPort(vif.ofport);
   }
@@ -625,7 +653,7 @@ export class OvsAgent {
     ] as const) {
       for (const device of list) {
         try {
-          await this.o.bus.call(method, { agent_id: this.agentId, host: this.cfg.host, device });
+          await this.rpc.call(method, { agent_id: this.agentId, host: this.cfg.host, device });
         } catch (e) {
           this.log.error(`${method} for ${device} failed: ${(e as Error).message}`);
           if (method === 'update_device_up') this.failedDevices.add(device);
@@ -662,7 +690,7 @@ export class OvsAgent {
       .map((p) => p.id);
     if (withGroups.length > 0) {
       try {
-        info = (await this.o.bus.call('security_group_info_for_devices', {
+        info = (await this.rpc.call('security_group_info_for_devices', {
           devices: withGroups,
         })) as SecurityGroupInfo;
       } catch (e) {

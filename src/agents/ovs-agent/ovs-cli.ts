@@ -65,6 +65,37 @@ export class OvsCli {
     return doc.data.map((r) => Object.fromEntries(doc.headings.map((h, i) => [h, plain(r[i])])));
   }
 
+  /**
+   * Several `list` commands in one ovs-vsctl run (one OVSDB transaction): one result per query.
+   * `record` restricts a query to one row (by name or uuid).
+   */
+  query(...queries: { table: string; columns: string[]; record?: string }[]): DbRow[][] {
+    const argv = ['--format=json'];
+    queries.forEach((q, i) => {
+      if (i > 0) argv.push('--');
+      argv.push(`--columns=${q.columns.join(',')}`, 'list', q.table, ...(q.record ? [q.record] : []));
+    });
+    const lines = this.vsctl(...argv)
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    return lines.map((l) => this.rows(l));
+  }
+
+  private readonly pending: string[][] = [];
+
+  /** Queues one ovs-vsctl command for the next flush (the agent's ovsdb transaction). */
+  queue(...cmd: string[]): void {
+    this.pending.push(cmd);
+  }
+
+  /** Runs the queued commands as one ovs-vsctl invocation (`cmd -- cmd -- …`): all or nothing. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const argv = this.pending.flatMap((c, i) => (i === 0 ? c : ['--', ...c]));
+    this.pending.length = 0;
+    this.vsctl(...argv);
+  }
+
   bridgeExists(name: string): boolean {
     this.calls++;
     return this.vs.vsctl(['br-exists', name]).code === 0;

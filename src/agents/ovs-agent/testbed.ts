@@ -16,7 +16,6 @@ import { LogFile } from '../../sim/oslo-log.js';
 import { Scheduler } from '../../sim/scheduler.js';
 import { ip } from '../../wire/ipv4-address.js';
 import { mac } from '../../wire/mac.js';
-import type { AgentBus } from '../common/agent-bus.js';
 import { type OvsAgentConfig, packstackOvsAgentConfig } from './config.js';
 import { type RunningOvsAgent, startOvsAgent } from './index.js';
 import type { DeviceDetails, FdbEntries, SgRulePayload } from './rpc-payloads.js';
@@ -88,10 +87,6 @@ export class FakeNeutronL2 {
         this.publish('tunnel.updated', { tunnel_ip: r.tunnel_ip, tunnel_type: r.tunnel_type, host: r.host });
       return { tunnels: [...this.endpoints.entries()].map(([host, ip_address]) => ({ ip_address, host })) };
     });
-  }
-
-  get agentBus(): AgentBus {
-    return this.bus as unknown as AgentBus;
   }
 
   publish(topic: string, payload: unknown): void {
@@ -311,7 +306,7 @@ export class Testbed {
     b.agent = startOvsAgent({
       host: b.host,
       vswitchd: b.vs,
-      bus: this.neutron.agentBus,
+      bus: this.neutron.bus,
       sched: this.sched,
       config: this.config(name, more),
       log: b.log.logger('neutron.plugins.ml2.drivers.openvswitch.agent.ovs_neutron_agent'),

@@ -42,8 +42,21 @@ function parseSaved(text: string): { chains: Map<string, string>; rules: SavedRu
   return { chains, rules };
 }
 
+const canonicalCache = new Map<string, string>();
+
 /** A rule in the exact text iptables-save prints for it (the key that carries counters). */
 function canonical(table: TableName, args: string): string {
+  const key = `${table} ${args}`;
+  const hit = canonicalCache.get(key);
+  if (hit !== undefined) return hit;
+  const text = parseCanonical(table, args);
+  // The same few rule texts come back every apply; a bounded memo keeps the parse off the loop.
+  if (canonicalCache.size > 100_000) canonicalCache.clear();
+  canonicalCache.set(key, text);
+  return text;
+}
+
+function parseCanonical(table: TableName, args: string): string {
   const split = splitArgs(args);
   if (!split.ok) throw new IptablesApplyError(`${args}: ${split.error}`);
   const spec = parseRuleSpec(split.args, table);
