@@ -1,6 +1,7 @@
 // One cloud: the database, the services, and their API ports, wired from options. `pocketstack up`
 // and the tests start clouds through startCloud(); nothing here parses argv or writes rc files.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type NovaCompute, startNovaComputes } from './agents/nova-compute/index.js';
@@ -12,6 +13,7 @@ import { novaApi } from './api/nova/index.js';
 import { novncProxy } from './api/nova/novncproxy.js';
 import { Bus } from './bus/index.js';
 import { isServiceError, ServiceError } from './services/errors.js';
+import { Glance } from './services/glance/index.js';
 import { generatePassword, Keystone } from './services/keystone/index.js';
 import { loadNeutronConfig, Neutron, shippedConfigDir } from './services/neutron/index.js';
 import { type NetworkApi, NO_IMAGES, Nova, type NovaNetwork, type NovaPort } from './services/nova/index.js';
@@ -45,6 +47,10 @@ export interface CloudOptions {
   configDir?: string;
   /** ML2 binds ports only on hosts with a live Open vSwitch agent (true once the agents run). */
   neutronRequiresLiveAgent?: boolean;
+  /** Glance's image_size_cap in bytes (default 1 GiB). */
+  imageSizeCap?: number;
+  /** Glance's [image_format] require_image_format_match (default true; Debian 12's Glance: false). */
+  requireImageFormatMatch?: boolean;
   /** Concise progress lines for the console (the full story goes to the log files). */
   say?: (line: string) => void;
 }
@@ -57,6 +63,8 @@ export interface Cloud {
   readonly endpoints: { identity: string; compute: string; image: string; network: string; console: string };
   readonly credentials: { admin: string; demo: string };
   readonly keystone: Keystone;
+  /** The image service (Nova looks images up with getImage). */
+  readonly glance: Glance;
   readonly control: ControlServer;
   /** The compute service (servers, flavors, key pairs, scheduler, hosts). */
   readonly nova: Nova;
@@ -162,6 +170,18 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
   });
   const computeAgents: NovaCompute[] = [];
 
+  // Image files live in DIR/images; an ephemeral cloud keeps them in a temporary directory.
+  const imageDir = opts.ephemeral
+    ? mkdtempSync(join(tmpdir(), 'pocketstack-images-'))
+    : join(opts.dataDir, 'images');
+  const glanceLog = logs.file('glance-api.log');
+  const glance = new Glance(db, {
+    imageDir,
+    imageSizeCap: opts.imageSizeCap,
+    requireFormatMatch: opts.requireImageFormatMatch,
+    log: glanceLog.logger('glance.api.v2.images'),
+  });
+
   const identityRoot = url(ports.identity);
   const apis: { name: string; port: number; app: FastifyInstance }[] = [
     {
@@ -193,8 +213,9 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       port: ports.image,
       app: glanceApi({
         keystone,
+        glance,
         identityRoot,
-        log: logs.file('glance-api.log').logger('eventlet.wsgi.server'),
+        log: glanceLog.logger('eventlet.wsgi.server'),
       }),
     },
     {
@@ -220,6 +241,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     endpoints,
     credentials,
     keystone,
+    glance,
     neutron,
     control,
     nova,
@@ -240,6 +262,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       await nova.idle();
       await bus.idle();
       db.close();
+      if (opts.ephemeral) rmSync(imageDir, { recursive: true, force: true });
       await logs.close();
     },
   };

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { NotRunning, runRemote, socketOf } from './control-client.js';
 import { DataDirBusy, defaultDataDir } from './data-dir.js';
+import { imageCommand, parseByteSize } from './image.js';
 import { up } from './up.js';
 
 const int = (v: string) => {
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--layout <name>', "'allinone', 'multinode' or a layout YAML file", 'allinone')
     .option('--computes <n>', 'compute hosts of the multinode layout', int, 2)
     .option('--host-ram <size>', "the compute hosts' RAM, e.g. 6G")
+    .option('--image-size-cap <size>', "Glance's largest image, e.g. 1G (default), 512M", parseByteSize)
     .action(
       async (o: {
         dataDir?: string;
@@ -52,6 +54,7 @@ export async function main(argv: string[]): Promise<void> {
         layout: string;
         computes: number;
         hostRam?: string;
+        imageSizeCap?: number;
       }) => {
         let running: Awaited<ReturnType<typeof up>>;
         try {
@@ -80,6 +83,8 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (o: { dataDir?: string }) => {
       process.exitCode = await remote(o.dataDir, ['status']);
     });
+
+  program.addCommand(imageCommand());
 
   try {
     await program.parseAsync(argv);

@@ -15,6 +15,8 @@ export interface UpOptions {
   bind: string;
   portOffset: number;
   layout?: LayoutOptions;
+  /** Glance's image_size_cap in bytes. */
+  imageSizeCap?: number;
   out?: (line: string) => void;
 }
 
@@ -37,6 +39,7 @@ export async function up(o: UpOptions): Promise<Running> {
       ephemeral: o.ephemeral,
       bind: o.bind,
       portOffset: o.portOffset,
+      imageSizeCap: o.imageSizeCap,
       layout,
       say: out,
     });

@@ -7,3 +7,4 @@ export * from './nova-flavor-repo.js';
 export * from './nova-instance-repo.js';
 export * from './nova-keypair-repo.js';
 export * from './nova-placement-repo.js';
+export * from './glance-repo.js';

@@ -86,6 +86,8 @@ export async function startTestCloud(
     ephemeral?: boolean;
     /** The hosts, as `pocketstack up --layout … --computes … --host-ram …` takes them. */
     layout?: LayoutOptions;
+    /** Glance's image_size_cap in bytes. */
+    imageSizeCap?: number;
   } = {},
 ): Promise<TestCloud> {
   const offset = await freePortOffset();
@@ -97,6 +99,7 @@ export async function startTestCloud(
     bind: '127.0.0.1',
     portOffset: offset,
     layout: o.layout,
+    imageSizeCap: o.imageSizeCap,
     out: () => {},
   });
   const admin = rcEnv(join(dataDir, 'keystonerc_admin'));

@@ -1,5 +1,6 @@
 // The image API on port 9292.
 import type { FastifyInstance } from 'fastify';
+import type { Glance } from '../../services/glance/index.js';
 import type { Keystone } from '../../services/keystone/index.js';
 import type { Logger } from '../../sim/oslo-log.js';
 import { versionRoutes } from '../discovery.js';
@@ -12,9 +13,11 @@ import {
   glanceTooLarge,
   glanceValidation,
 } from './errors.js';
+import { glanceRoutes } from './routes.js';
 
 export interface GlanceApiOptions {
   keystone: Keystone;
+  glance: Glance;
   identityRoot: string;
   log: Logger;
 }
@@ -33,5 +36,6 @@ export function glanceApi(o: GlanceApiOptions): FastifyInstance {
     validation: glanceValidation,
   });
   versionRoutes(app, 'image', baseUrl);
+  glanceRoutes(app, o.glance);
   return app;
 }
