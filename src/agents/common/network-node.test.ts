@@ -82,6 +82,12 @@ test('a CirrOS guest boots with its lease from the DHCP agent and reaches the ou
   assert.equal(resolv.output, 'search openstacklocal\nnameserver 10.0.0.2\n');
   const out = await run('ping -c 1 172.24.4.1');
   assert.match(out.output, /64 bytes from 172\.24\.4\.1: seq=0 ttl=63/);
+  // at T1 (12 h) udhcpc renews by unicast to the DHCP port; dnsmasq ACKs and moves the expiry
+  const leaseOf = () => dhcp.agent.dnsmasqOf(net)!.server!.leases.get(port.mac_address)!.expiry;
+  const before = leaseOf();
+  sched.runFor(43_300 * S);
+  assert.ok(leaseOf() >= before + 43_200, 'lease renewed at T1');
+  assert.equal(ipToString(eth0.addresses[0].address), ip);
   dhcp.stop();
   l3.stop();
 });
