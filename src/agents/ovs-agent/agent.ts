@@ -52,6 +52,29 @@ interface RpcBus {
   subscribe(topic: string, fn: (payload: never) => void): () => void;
 }
 
+/** The attributes of a port (API dict or device details) the agent acts on. */
+interface PortLike {
+  admin_state_up?: boolean;
+  mac_address?: string;
+  network_id?: string;
+  fixed_ips?: { ip_address: string }[];
+  security_groups?: string[];
+  port_security_enabled?: boolean;
+  allowed_address_pairs?: { ip_address: string; mac_address?: string | null }[];
+}
+
+function portSignature(p: PortLike): string {
+  return JSON.stringify([
+    p.admin_state_up ?? true,
+    p.mac_address,
+    p.network_id,
+    (p.fixed_ips ?? []).map((f) => f.ip_address),
+    p.security_groups ?? [],
+    p.port_security_enabled ?? true,
+    (p.allowed_address_pairs ?? []).map((a) => [a.ip_address, a.mac_address ?? null]),
+  ]);
+}
+
 /** A port of br-int that carries an iface-id (ovs_lib VifPort). */
 interface VifPort {
   name: string;
@@ -112,6 +135,8 @@ export class OvsAgent {
   private ownWrites = 0;
   private ovsdbChanged = true;
   private readonly updatedPorts = new Set<string>();
+  /** What the agent last knew of each port's relevant attributes (see portEvent). */
+  private readonly portSigs = new Map<string, string>();
   private readonly deletedPorts = new Set<string>();
   private fwRefresh = true;
   private tunnelSyncNeeded: boolean;
@@ -163,16 +188,9 @@ export class OvsAgent {
     this.log.info(`Mapping physical network(s) ${JSON.stringify(this.cfg.bridgeMappings)}`);
     const sub = (topic: string, fn: (p: never) => void) =>
       this.unsubscribe.push(this.rpc.subscribe(topic, fn));
-    sub('port.updated', (p: { port: { id: string; security_groups?: string[] } }) => {
-      if (this.bound.has(p.port.id)) this.updatedPorts.add(p.port.id);
-      this.fwRefresh = true; // security_groups_member_updated: members of a group changed
-      this.kick();
-    });
-    sub('port.created', () => this.markFirewall());
-    sub('port.deleted', (p: { port: { id: string } }) => {
-      if (this.bound.has(p.port.id)) this.deletedPorts.add(p.port.id);
-      this.markFirewall();
-    });
+    sub('port.updated', (p: { port: PortLike & { id: string } }) => this.portEvent('updated', p.port));
+    sub('port.created', (p: { port: PortLike & { id: string } }) => this.portEvent('created', p.port));
+    sub('port.deleted', (p: { port: PortLike & { id: string } }) => this.portEvent('deleted', p.port));
     for (const t of ['created', 'updated', 'deleted']) {
       sub(`security_group_rule.${t}`, () => this.markFirewall());
       sub(`security_group.${t}`, () => this.markFirewall());
@@ -214,6 +232,26 @@ export class OvsAgent {
     this.fullSync = true;
     this.tunnelSyncNeeded = this.cfg.tunnelTypes.length > 0;
     this.kick();
+  }
+
+  /**
+   * A port notification. Like the server, which only sends port_update for changes an agent acts
+   * on, a change of status alone (the agent's own update_device_up) is ignored; any other change
+   * of a bound port re-reads its details, and of any port refreshes the firewall (the members of
+   * its security groups may have changed: security_groups_member_updated).
+   */
+  private portEvent(kind: 'created' | 'updated' | 'deleted', port: PortLike & { id: string }): void {
+    if (kind === 'deleted') {
+      this.portSigs.delete(port.id);
+      if (this.bound.has(port.id)) this.deletedPorts.add(port.id);
+      this.markFirewall();
+      return;
+    }
+    const sig = portSignature(port);
+    if (this.portSigs.get(port.id) === sig) return;
+    this.portSigs.set(port.id, sig);
+    if (kind === 'updated' && this.bound.has(port.id)) this.updatedPorts.add(port.id);
+    this.markFirewall();
   }
 
   markFirewall(): void {
@@ -577,6 +615,7 @@ export class OvsAgent {
     if (!m) return false;
     m.ports.add(d.device);
     this.bound.set(d.device, { vif, details: d });
+    this.portSigs.set(d.device, portSignature(d));
     const oc = [
       `other_config:net_uuid=${d.network_id}`,
       `other_config:network_type=${d.network_type}`,

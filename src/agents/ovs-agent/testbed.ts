@@ -76,7 +76,10 @@ export class FakeNeutronL2 {
     ] as const)
       serve(m, (r) => {
         const p = this.ports.get(r.device);
-        if (p) p.status = status;
+        if (p && p.status !== status) {
+          p.status = status;
+          this.publish('port.updated', { port: this.apiPort(p) }); // as ports.setStatus does
+        }
         return { device: r.device, exists: !!p };
       });
     serve('security_group_info_for_devices', (r) => this.sgInfo(r.devices));
@@ -190,6 +193,10 @@ export class FakeNeutronL2 {
       fixed_ips: [{ subnet_id: 's', ip_address: p.ip }],
       security_groups: p.security_groups,
       device_owner: p.device_owner,
+      admin_state_up: p.admin_state_up,
+      port_security_enabled: p.port_security_enabled,
+      allowed_address_pairs: p.allowed_address_pairs,
+      status: p.status,
       'binding:host_id': p.host,
     };
   }
