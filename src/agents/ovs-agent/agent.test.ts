@@ -378,3 +378,31 @@ test('a DHCP port plugged on the dead VLAN trunk gets its tag, vlan_mode/trunks 
     new RegExp(p.id.slice(0, 10)),
   );
 });
+
+test('flows lost (ovs-ofctl del-flows on every bridge): the canary is gone, the next loop rebuilds them', async () => {
+  const bed = new Testbed(['compute1', 'compute2']);
+  bed.startAgent('compute1');
+  bed.startAgent('compute2');
+  await bed.settle();
+  const n = bed.neutron;
+  const sg = n.createSecurityGroup();
+  const net = n.createNetwork(1001);
+  const vm1 = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.5', { security_groups: [sg] }));
+  bed.plug('compute2', n.createPort(net, 'compute2', '10.0.0.6', { security_groups: [sg] }));
+  await bed.settle();
+  const before =
+    flows(bed, 'compute1', 'br-int').split('\n').length + flows(bed, 'compute1', 'br-tun').split('\n').length;
+  const cli = bed.h('compute1').agent!.agent.cli;
+  for (const br of ['br-int', 'br-tun', 'br-ex']) cli.of.delFlows(br, '');
+  assert.equal(flows(bed, 'compute1', 'br-int'), 'NXST_FLOW reply (xid=0x4):\n');
+  bed.sched.runFor(2 * S); // the next rpc_loop iteration
+  await bed.settle();
+  const after =
+    flows(bed, 'compute1', 'br-int').split('\n').length + flows(bed, 'compute1', 'br-tun').split('\n').length;
+  assert.ok(after >= before - 1, `${after} flows back of ${before}`);
+  assert.match(
+    bed.h('compute1').log.memoryLines().join(''),
+    /OVS is restarted\. OVSNeutronAgent will reset bridges and recover ports\./,
+  );
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6', 1)), 1);
+});

@@ -417,23 +417,48 @@ export class OvsAgent {
     };
     this.lvm.set(netId, m);
     this.log.info(`Assigning ${vlan} as local vlan for net-id=${netId}`);
+    this.provisionFlows(netId, m);
+    return m;
+  }
+
+  /** The flows of a local VLAN on br-tun (VXLAN) or on br-ex and br-int (flat). */
+  private provisionFlows(netId: string, m: LocalVlanMapping): void {
     if (m.networkType === 'vxlan') {
       if (this.tunBr && m.segmentationId !== null) {
         this.installFlood(m);
-        this.tunBr.provisionLocalVlan(vlan, m.segmentationId);
+        this.tunBr.provisionLocalVlan(m.vlan, m.segmentationId);
       } else this.log.error(`Cannot provision vxlan network for net-id=${netId} - tunneling disabled`);
     } else if (m.networkType === 'flat') {
       const p = m.physicalNetwork === null ? undefined : this.phys.get(m.physicalNetwork);
       if (p) {
-        p.bridge.provisionFlat(vlan);
-        this.intBr.provisionFlat(p.intOfport, vlan);
+        p.bridge.provisionFlat(m.vlan);
+        this.intBr.provisionFlat(p.intOfport, m.vlan);
       } else
         this.log.error(
           `Cannot provision flat network for net-id=${netId} - no bridge for physical_network ${m.physicalNetwork}`,
         );
     } else if (m.networkType !== 'local')
       this.log.error(`Cannot provision unknown network type ${m.networkType} for net-id=${netId}`);
-    return m;
+  }
+
+  /**
+   * check_ovs_status: the canary flow of table 23 is gone, so Open vSwitch lost its flows
+   * (restarted, or someone ran del-flows): set the bridges up again, re-provision every local
+   * VLAN and tunnel, and treat every port as new.
+   */
+  private recoverIfOvsRestarted(): void {
+    if (/priority=0 actions=drop/.test(this.cli.dumpFlows(this.intBr.name, 'table=23'))) return;
+    this.log.warning('OVS is restarted. OVSNeutronAgent will reset bridges and recover ports.');
+    this.writing(() => {
+      this.setupBridges();
+      const remotes = [...this.tunnels.keys()];
+      this.tunnels.clear();
+      for (const ip of remotes) this.setupTunnel(ip);
+      for (const [netId, m] of this.lvm) this.provisionFlows(netId, m);
+      this.l2pop?.reapply();
+    });
+    this.fullSync = true;
+    this.fwRefresh = true;
   }
 
   /** reclaim_local_vlan: the network's flows go and its tag returns to the pool. */
@@ -497,6 +522,7 @@ export class OvsAgent {
   }
 
   private async iteration(): Promise<void> {
+    this.recoverIfOvsRestarted();
     if (this.tunnelSyncNeeded && this.tunBr) {
       try {
         await this.tunnelSync();

@@ -89,6 +89,11 @@ export class L2Population {
     this.refloodAndPrune(m);
   }
 
+  /** Everything known again (after Open vSwitch lost its flows). */
+  reapply(): void {
+    for (const netId of this.fdb.keys()) this.apply(netId);
+  }
+
   /** A port bound here: its network's known entries now apply. */
   portBound(d: { network_id: string }): void {
     this.apply(d.network_id);
