@@ -15,6 +15,8 @@ export interface UpOptions {
   bind: string;
   portOffset: number;
   layout?: LayoutOptions;
+  /** Where neutron/neutron.conf and neutron/plugins/ml2/ml2_conf.ini are read (`--config-dir`). */
+  configDir?: string;
   /** Glance's image_size_cap in bytes. */
   imageSizeCap?: number;
   out?: (line: string) => void;
@@ -41,6 +43,7 @@ export async function up(o: UpOptions): Promise<Running> {
       portOffset: o.portOffset,
       imageSizeCap: o.imageSizeCap,
       layout,
+      configDir: o.configDir,
       say: out,
     });
   } catch (e) {

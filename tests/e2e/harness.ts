@@ -86,6 +86,8 @@ export async function startTestCloud(
     ephemeral?: boolean;
     /** The hosts, as `pocketstack up --layout … --computes … --host-ram …` takes them. */
     layout?: LayoutOptions;
+    /** `pocketstack up --config-dir DIR`: neutron.conf and ml2_conf.ini of the test's own. */
+    configDir?: string;
     /** Glance's image_size_cap in bytes. */
     imageSizeCap?: number;
   } = {},
@@ -99,6 +101,7 @@ export async function startTestCloud(
     bind: '127.0.0.1',
     portOffset: offset,
     layout: o.layout,
+    configDir: o.configDir,
     imageSizeCap: o.imageSizeCap,
     out: () => {},
   });

@@ -214,8 +214,9 @@ export class Networks {
         );
       for (const p of ports) deletePort(p);
       for (const s of this.core.repo.subnets.list({ network_id: id })) deleteSubnets(s);
+      const last = this.core.repo.networks.get(id) ?? n;
       this.core.repo.networks.delete(id);
-      publish(this.core, 'network', 'deleted', n);
+      publish(this.core, 'network', 'deleted', last);
     });
   }
 

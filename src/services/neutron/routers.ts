@@ -109,12 +109,12 @@ export class Routers {
         revision_number: 1,
         project_id: std.project_id,
       };
-      this.core.repo.routers.insert(r);
       const gw = body.external_gateway_info as Record<string, unknown> | null | undefined;
       if (gw && Object.keys(gw).length) {
         enforceGatewayInfo(ctx, 'create', gw);
         this.setGateway(ctx, r, gw);
       }
+      this.core.repo.routers.insert(r);
       publish(this.core, 'router', 'created', r);
       return r;
     });

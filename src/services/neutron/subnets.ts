@@ -127,8 +127,8 @@ export class Subnets {
         project_id: std.project_id,
       };
       this.core.repo.subnets.insert(doc);
-      this.networks.linkSubnet(network.id, doc.id, true);
       publish(this.core, 'subnet', 'created', doc);
+      this.networks.linkSubnet(network.id, doc.id, true);
       return doc;
     });
   }
