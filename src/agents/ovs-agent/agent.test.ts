@@ -143,6 +143,25 @@ test('ping on one host and across hosts over VXLAN (VNI on the underlay), learne
   assert.equal(replies(await ping(bed, vm1, '10.0.0.7')), 0);
   cli.of.delFlows('br-int', `priority=100,in_port=${of}`, true);
   assert.equal(replies(await ping(bed, vm1, '10.0.0.7')), 3);
+  // Counters grow by exactly the packets sent: vm1's tap, its qvo flow on br-int (table 0,
+  // priority 9) and compute1's table-4 flow for VNI 1001 (the replies coming back).
+  const nPackets = (host: string, br: string, flow: string) => {
+    const line =
+      flows(bed, host, br)
+        .split('\n')
+        .find((l) => l.includes(flow)) ?? '';
+    return Number(/n_packets=(\d+)/.exec(line)?.[1] ?? Number.NaN);
+  };
+  const qvoFlow = `priority=9,in_port=${of} `;
+  const before = {
+    tap: vm1.tap.rxPackets,
+    qvo: nPackets('compute1', 'br-int', qvoFlow),
+    tun: nPackets('compute1', 'br-tun', 'priority=1,tun_id=0x3e9 '),
+  };
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.7')), 3);
+  assert.equal(vm1.tap.rxPackets - before.tap, 3, 'tap');
+  assert.equal(nPackets('compute1', 'br-int', qvoFlow) - before.qvo, 3, 'qvo flow');
+  assert.equal(nPackets('compute1', 'br-tun', 'priority=1,tun_id=0x3e9 ') - before.tun, 3, 'table 4');
   // The other network is another VLAN and VNI: nothing crosses.
   const other = n.createNetwork(1002);
   const vm4 = bed.plug('compute2', n.createPort(other, 'compute2', '10.0.0.8', { security_groups: [sg] }));
