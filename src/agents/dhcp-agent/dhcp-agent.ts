@@ -1,15 +1,4 @@
-// neutron-dhcp-agent (neutron/agent/dhcp/agent.py + linux/dhcp.py DeviceManager/Dnsmasq, Zed):
-// for each network this host serves (get_active_networks_info) with a DHCP-enabled subnet, a
-// qdhcp-<network id> namespace holding the network's DHCP port (created through neutron-server
-// with create_dhcp_port, device_id dhcp<uuid5(host)>-<network id>) as an OVS internal port
-// tap<port id[:11]> on br-int, its addresses, a default route via the subnet gateway, the DHCP
-// checksum-fill rule, the dnsmasq files, and dnsmasq. Reconciles on Neutron's network/subnet/port
-// notifications and on full resyncs (start, revived, errors); a network that loses DHCP loses
-// its namespace and port.
-import type { NetDevice } from '../../kernel/device.js';
-import { iptablesRestore } from '../../kernel/netfilter/index.js';
 import type { Namespace } from '../../kernel/netns.js';
-import { parseIp } from '../../wire/ipv4-address.js';
 import {
   type AgentHostOptions,
   NAMESPACE_DNS,
@@ -17,14 +6,10 @@ import {
   uuid5,
   virtualWallClock,
 } from '../common/agent-host.js';
-import {
-  ensureNamespace,
-  OvsInterfaceDriver,
-  portDeviceName,
-  setAddresses,
-} from '../common/interface-driver.js';
-import { type NetworkInfo, networkSubnets, type Port, prefixOf } from '../common/neutron-payloads.js';
+import { OvsInterfaceDriver } from '../common/interface-driver.js';
+import type { NetworkInfo, Port } from '../common/neutron-payloads.js';
 import { StateReporter } from '../common/state-reporter.js';
+import { DeviceManager } from './device-manager.js';
 import { Dnsmasq } from './dnsmasq.js';
 import {
   addnHostsFile,
@@ -77,7 +62,7 @@ export const DHCP_AGENT_DEFAULTS: Omit<DhcpAgentConf, 'host'> = {
   log_agent_heartbeats: false,
 };
 
-const METADATA_CIDR = '169.254.169.254/32';
+const _METADATA_CIDR = '169.254.169.254/32';
 const BINARY = 'neutron-dhcp-agent';
 
 interface Served {
@@ -95,7 +80,7 @@ interface Served {
 export class DhcpAgent {
   readonly conf: DhcpAgentConf;
   readonly deviceIdPrefix: string;
-  private readonly driver: OvsInterfaceDriver;
+  private readonly devices: DeviceManager;
   private readonly served = new Map<string, Served>();
   private readonly queue = new SerialQueue();
   private readonly reporter: StateReporter;
@@ -112,10 +97,17 @@ export class DhcpAgent {
     conf: Partial<DhcpAgentConf> & { host: string },
   ) {
     this.conf = { ...DHCP_AGENT_DEFAULTS, ...conf };
-    this.driver = new OvsInterfaceDriver(o.host, o.vswitchd, this.conf.integration_bridge);
     this.wallMs = o.wallMs ?? virtualWallClock(o.sched);
     // common_utils.get_dhcp_agent_device_id: one DHCP port per network per agent host.
     this.deviceIdPrefix = `dhcp${uuid5(NAMESPACE_DNS, this.conf.host.split('.')[0])}-`;
+    this.devices = new DeviceManager(
+      o.host,
+      new OvsInterfaceDriver(o.host, o.vswitchd, this.conf.integration_bridge),
+      o.bus,
+      o.log,
+      this.conf.host,
+      this.deviceIdPrefix,
+    );
     this.reporter = new StateReporter({
       bus: o.bus,
       sched: o.sched,
@@ -247,8 +239,9 @@ export class DhcpAgent {
   private armResync(): void {
     if (this.conf.resync_interval <= 0) return;
     this.resyncTimer = this.o.sched.schedule(this.conf.resync_interval * 1e9, () => {
-      if (this.needsResync) {
+      if (this.needsResync || this.devices.degraded) {
         this.needsResync = false;
+        this.devices.degraded = false;
         this.scheduleResync('periodic resync');
       }
       this.armResync();
@@ -296,84 +289,13 @@ export class DhcpAgent {
     await this.enable(network);
   }
 
-  /** DeviceManager.setup_dhcp_port: our port on the network, created or updated through neutron-server. */
-  private async setupDhcpPort(network: NetworkInfo): Promise<Port | null> {
-    const deviceId = this.deviceIdPrefix + network.id;
-    const wanted = dhcpSubnets(network).map((s) => s.id);
-    let port = network.ports.find((p) => p.device_id === deviceId);
-    if (port === undefined) {
-      // dhcp_rpc.create_dhcp_port (real Neutron nests the dict as {port: {port: …}}; the bus
-      // catalogue takes the port dict itself); the server sets device_owner network:dhcp.
-      const created: Port | null = await this.o.bus.call('create_dhcp_port', {
-        host: this.conf.host,
-        port: {
-          name: '',
-          admin_state_up: true,
-          device_id: deviceId,
-          network_id: network.id,
-          project_id: network.project_id ?? network.tenant_id,
-          fixed_ips: wanted.map((subnet_id) => ({ subnet_id })),
-        },
-      });
-      if (created === null) return null;
-      network.ports.push(created);
-      return created;
-    }
-    const have = new Set(port.fixed_ips.map((f) => f.subnet_id));
-    if (wanted.length !== have.size || wanted.some((w) => !have.has(w))) {
-      const fixed = [
-        ...port.fixed_ips.filter((f) => wanted.includes(f.subnet_id)),
-        ...wanted.filter((w) => !have.has(w)).map((subnet_id) => ({ subnet_id })),
-      ];
-      try {
-        const updated: Port = await this.o.bus.call('update_dhcp_port', {
-          host: this.conf.host,
-          port_id: port.id,
-          port: { network_id: network.id, fixed_ips: fixed },
-        });
-        network.ports = network.ports.map((p) => (p.id === updated.id ? updated : p));
-        port = updated;
-      } catch (e) {
-        // Serve the subnets the port has; the next resync tries again.
-        this.o.log.warning(`update_dhcp_port ${port.id}: ${(e as Error).message}`);
-        this.needsResync = true;
-      }
-    }
-    return port;
-  }
-
   private async enable(network: NetworkInfo): Promise<void> {
-    const port = await this.setupDhcpPort(network);
-    if (port === null) return; // the network went away meanwhile
-    const host = this.o.host;
-    const nsName = `qdhcp-${network.id}`;
-    const ns = ensureNamespace(host, nsName);
-    const devName = portDeviceName('tap', port.id);
-    const dev = this.driver.plug({
-      portId: port.id,
-      name: devName,
-      mac: port.mac_address,
-      netns: ns,
-      mtu: network.mtu,
-    });
-    const subnets = networkSubnets(network);
-    const cidrs: string[] = [];
-    const portIps = new Map<string, string>();
-    for (const f of port.fixed_ips) {
-      const len = prefixOf(subnets, f.subnet_id);
-      if (len === null || f.ip_address.includes(':')) continue;
-      cidrs.push(`${f.ip_address}/${len}`);
-      portIps.set(f.subnet_id, f.ip_address);
-    }
-    if (metadataEnabled(network, this.settings)) cidrs.push(METADATA_CIDR);
-    setAddresses(dev, cidrs);
-    this.setDefaultRoute(ns, dev, network);
-    // _cleanup_stale_devices: anything else in the namespace goes.
-    for (const d of [...ns.devices.values()])
-      if (d !== dev && d.kind !== 'loopback') this.driver.unplug(d.name, ns);
+    const setup = await this.devices.setup(network, metadataEnabled(network, this.settings));
+    if (setup === null) return; // the network went away meanwhile
+    const { port, ns, dev, portIps } = setup;
+    const devName = dev.name;
     let s = this.served.get(network.id);
     if (s === undefined) {
-      this.fillDhcpUdpChecksums(ns);
       s = { network, port, devName, ns, argv: [], dnsmasq: null, contents: new Map(), unregister: [] };
       this.served.set(network.id, s);
       this.registerFiles(s);
@@ -404,50 +326,6 @@ export class DhcpAgent {
     } else s.dnsmasq.reload();
   }
 
-  /** _set_default_route: via the first DHCP subnet's gateway, replacing another one. */
-  private setDefaultRoute(ns: Namespace, dev: NetDevice, network: NetworkInfo): void {
-    const gw = dhcpSubnets(network).find((x) => x.gateway_ip)?.gateway_ip ?? null;
-    const current = ns.routes.routes.find((r) => r.prefixLen === 0);
-    const want = gw === null ? null : parseIp(gw);
-    if (current !== undefined && current.via === want && current.dev === dev) return;
-    if (current !== undefined) ns.routes.remove(0, 0);
-    if (want !== null) ns.addRoute({ dst: 'default', via: want, dev, proto: 'static' });
-  }
-
-  /** fill_dhcp_udp_checksums: mangle POSTROUTING CHECKSUM --checksum-fill for DHCP replies. */
-  private fillDhcpUdpChecksums(ns: Namespace): void {
-    const w = 'neutron-dhcp-age';
-    const builtin = (table: string, chains: string[]) => [
-      `*${table}`,
-      ...chains.map((c) => `:${c} ACCEPT [0:0]`),
-      ...chains.map((c) => `:${w}-${c} - [0:0]`),
-    ];
-    const text = [
-      ...builtin('raw', ['PREROUTING', 'OUTPUT']),
-      ...['PREROUTING', 'OUTPUT'].map((c) => `-A ${c} -j ${w}-${c}`),
-      'COMMIT',
-      ...builtin('mangle', ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']),
-      `:${w}-mark - [0:0]`,
-      ...['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'].map((c) => `-A ${c} -j ${w}-${c}`),
-      `-A ${w}-PREROUTING -j ${w}-mark`,
-      `-A ${w}-POSTROUTING -p udp -m udp --dport 68 -j CHECKSUM --checksum-fill`,
-      'COMMIT',
-      ...builtin('filter', ['INPUT', 'FORWARD', 'OUTPUT']),
-      ':neutron-filter-top - [0:0]',
-      `:${w}-local - [0:0]`,
-      '-A INPUT -j neutron-dhcp-age-INPUT',
-      '-A FORWARD -j neutron-filter-top',
-      `-A FORWARD -j ${w}-FORWARD`,
-      '-A OUTPUT -j neutron-filter-top',
-      `-A OUTPUT -j ${w}-OUTPUT`,
-      `-A neutron-filter-top -j ${w}-local`,
-      'COMMIT',
-      '',
-    ].join('\n');
-    const r = iptablesRestore(ns.iptables(), text);
-    if (r.status !== 0) this.o.log.error(`iptables-restore in ${ns.name} failed: ${r.stderr}`);
-  }
-
   private registerFiles(s: Served): void {
     const files = this.o.files;
     if (files === undefined) return;
@@ -461,17 +339,9 @@ export class DhcpAgent {
     const s = this.served.get(id);
     if (s === undefined) return;
     s.dnsmasq?.stop();
-    this.driver.unplug(s.devName, s.ns);
-    if (this.o.host.namespaces.has(s.ns.name)) this.o.host.delNamespace(s.ns.name);
     for (const u of s.unregister) u();
     this.served.delete(id);
-    void this.o.bus
-      .call('release_dhcp_port', {
-        host: this.conf.host,
-        network_id: id,
-        device_id: this.deviceIdPrefix + id,
-      })
-      .catch((e: Error) => this.o.log.warning(`release_dhcp_port ${id}: ${e.message}`));
+    this.devices.destroy(id, s.ns, s.devName);
     this.o.log.info(`Network ${id} has no DHCP any more: namespace ${s.ns.name} removed`);
   }
 }

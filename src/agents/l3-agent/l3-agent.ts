@@ -6,7 +6,7 @@
 // update_floatingip_statuses.
 import { type AgentHostOptions, SerialQueue, virtualWallClock } from '../common/agent-host.js';
 import { OvsInterfaceDriver } from '../common/interface-driver.js';
-import type { FloatingIp, Port, SyncedRouter } from '../common/neutron-payloads.js';
+import type { SyncedRouter } from '../common/neutron-payloads.js';
 import { StateReporter } from '../common/state-reporter.js';
 import { RouterInfo } from './router-info.js';
 
