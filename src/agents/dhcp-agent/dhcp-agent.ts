@@ -139,8 +139,14 @@ export class DhcpAgent {
       this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh([p.network.id])));
     for (const t of ['subnet.created', 'subnet.updated', 'subnet.deleted'] as const)
       this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh([p.subnet.network_id])));
-    for (const t of ['port.created', 'port.updated', 'port.deleted'] as const)
+    for (const t of ['port.created', 'port.deleted'] as const)
       this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh([p.port.network_id])));
+    // port_update_end: only what dnsmasq sees matters (a status change to ACTIVE does not)
+    this.unsubscribe.push(
+      bus.subscribe('port.updated', (p) => {
+        if (this.dhcpRelevantChange(p.port)) this.refresh([p.port.network_id]);
+      }),
+    );
     this.unsubscribe.push(
       bus.subscribe('port.deleted', (p: { port: Port }) =>
         this.served.get(p.port.network_id)?.dnsmasq?.release(p.port.mac_address),
@@ -246,6 +252,21 @@ export class DhcpAgent {
       }
       this.armResync();
     });
+  }
+
+  private dhcpRelevantChange(port: Port): boolean {
+    const old = this.served.get(port.network_id)?.network.ports.find((x) => x.id === port.id);
+    if (old === undefined) return true;
+    const key = (p: Port) =>
+      JSON.stringify([
+        p.mac_address,
+        p.fixed_ips,
+        p.device_owner,
+        p.device_id,
+        p.dns_assignment,
+        p.extra_dhcp_opts,
+      ]);
+    return key(old) !== key(port);
   }
 
   /** Re-reads the given networks (notification handlers); a burst of events makes one pass. */

@@ -6,7 +6,7 @@
 // update_floatingip_statuses.
 import { type AgentHostOptions, SerialQueue, virtualWallClock } from '../common/agent-host.js';
 import { OvsInterfaceDriver } from '../common/interface-driver.js';
-import type { SyncedRouter } from '../common/neutron-payloads.js';
+import type { Port, SyncedRouter } from '../common/neutron-payloads.js';
 import { StateReporter } from '../common/state-reporter.js';
 import { RouterInfo } from './router-info.js';
 
@@ -85,7 +85,8 @@ export class L3Agent {
     for (const t of ['port.updated', 'port.deleted'] as const)
       keep(
         bus.subscribe(t, (p) => {
-          if (p.port.device_owner.startsWith('network:router')) routers([p.port.device_id]);
+          if (p.port.device_owner.startsWith('network:router') && this.routerPortChanged(t, p.port))
+            routers([p.port.device_id]);
         }),
       );
     this.o.log.info('L3 agent started');
@@ -131,6 +132,17 @@ export class L3Agent {
       }
       this.armPeriodic();
     });
+  }
+
+  /** A router port's update matters when its addresses, MAC or admin state changed (not its status). */
+  private routerPortChanged(topic: string, port: Port): boolean {
+    const ri = this.routers.get(port.device_id);
+    if (topic === 'port.deleted' || ri === undefined) return true;
+    const old = [...(ri.router._interfaces ?? []), ...(ri.router.gw_port ? [ri.router.gw_port] : [])].find(
+      (p) => p.id === port.id,
+    );
+    const key = (p: Port) => JSON.stringify([p.mac_address, p.fixed_ips, p.admin_state_up]);
+    return old === undefined || key(old) !== key(port);
   }
 
   private routersWithFip(fipId: string): string[] {

@@ -18,7 +18,7 @@ import {
   setAddresses,
 } from '../common/interface-driver.js';
 import type { FloatingIp, Route, RouterPort, SyncedRouter } from '../common/neutron-payloads.js';
-import { applyRouterTables } from './router-iptables.js';
+import { applyRouterTables, type RouterRules } from './router-iptables.js';
 
 export const INTERNAL_DEV_PREFIX = 'qr-';
 export const EXTERNAL_DEV_PREFIX = 'qg-';
@@ -52,6 +52,7 @@ export class RouterInfo {
   private routes: Route[] = [];
   /** Floating IP ids processed last time (update_fip_statuses turns the missing ones DOWN). */
   private floatingIps = new Set<string>();
+  private appliedRules = '';
   router: SyncedRouter;
 
   constructor(
@@ -86,7 +87,7 @@ export class RouterInfo {
     const gw = this.gatewayPort();
     const gwDev = this.processExternalGateway(gw);
     const fips = gw ? (this.router._floatingips ?? []) : [];
-    applyRouterTables(this.ns.iptables(), {
+    this.applyTables({
       internalDevices: this.internalPorts.map((p) => portDeviceName(INTERNAL_DEV_PREFIX, p.id)),
       gateway: gw && gwDev ? { device: gwDev.name, ip: fixedIpCidrs(gw)[0]?.split('/')[0] ?? '' } : null,
       enableSnat: this.router.external_gateway_info?.enable_snat !== false,
@@ -99,6 +100,14 @@ export class RouterInfo {
     this.updateRoutes(this.router.routes ?? []);
     this.exGwPort = gw;
     return this.fipStatuses(statuses);
+  }
+
+  /** IptablesManager.apply: the tables are rewritten only when the rules changed. */
+  private applyTables(rules: RouterRules): void {
+    const key = JSON.stringify(rules);
+    if (key === this.appliedRules) return;
+    applyRouterTables(this.ns.iptables(), rules);
+    this.appliedRules = key;
   }
 
   /** RouterInfo.delete: every port unplugged, floating IPs DOWN, the namespace deleted. */
