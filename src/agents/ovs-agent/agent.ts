@@ -28,7 +28,6 @@ import {
   type DeviceDetailsEntry,
   hasDetails,
   type SecurityGroupInfo,
-  type TunnelSyncReply,
 } from './rpc-payloads.js';
 
 export const AGENT_TYPE = 'Open vSwitch agent';
@@ -44,12 +43,6 @@ export interface OvsAgentOptions {
   log: Logger;
   /** Wall-clock ms for report_state's time (default: the wall clock following virtual time). */
   wallMs?: () => number;
-}
-
-/** The bus as the agent speaks to it: Neutron's RPC names and dicts, whatever the catalogue types. */
-interface RpcBus {
-  call(method: string, request: unknown): Promise<unknown>;
-  subscribe(topic: string, fn: (payload: never) => void): () => void;
 }
 
 /** The attributes of a port (API dict or device details) the agent acts on. */
@@ -124,7 +117,6 @@ export class OvsAgent {
   lastIteration = { scanned: 0, treated: 0 };
 
   private readonly cfg: OvsAgentConfig;
-  private readonly rpc: RpcBus;
   private readonly log: Logger;
   private readonly reporter: StateReporter;
   private readonly unsubscribe: (() => void)[] = [];
@@ -150,7 +142,6 @@ export class OvsAgent {
 
   constructor(private readonly o: OvsAgentOptions) {
     this.cfg = o.config;
-    this.rpc = o.bus as unknown as RpcBus;
     this.cfgArpResponder = o.config.arpResponder;
     this.log = o.log;
     this.agentId = `ovs-agent-${this.cfg.host}`;
@@ -186,20 +177,26 @@ export class OvsAgent {
 
   start(): void {
     this.log.info(`Mapping physical network(s) ${JSON.stringify(this.cfg.bridgeMappings)}`);
-    const sub = (topic: string, fn: (p: never) => void) =>
-      this.unsubscribe.push(this.rpc.subscribe(topic, fn));
-    sub('port.updated', (p: { port: PortLike & { id: string } }) => this.portEvent('updated', p.port));
-    sub('port.created', (p: { port: PortLike & { id: string } }) => this.portEvent('created', p.port));
-    sub('port.deleted', (p: { port: PortLike & { id: string } }) => this.portEvent('deleted', p.port));
-    for (const t of ['created', 'updated', 'deleted']) {
-      sub(`security_group_rule.${t}`, () => this.markFirewall());
-      sub(`security_group.${t}`, () => this.markFirewall());
+    const bus = this.o.bus;
+    const subs = this.unsubscribe;
+    subs.push(bus.subscribe('port.updated', ({ port }) => this.portEvent('updated', port)));
+    subs.push(bus.subscribe('port.created', ({ port }) => this.portEvent('created', port)));
+    subs.push(bus.subscribe('port.deleted', ({ port }) => this.portEvent('deleted', port)));
+    for (const t of ['created', 'updated', 'deleted'] as const) {
+      subs.push(bus.subscribe(`security_group_rule.${t}`, () => this.markFirewall()));
+      subs.push(bus.subscribe(`security_group.${t}`, () => this.markFirewall()));
     }
-    sub('tunnel.updated', (t: { tunnel_ip: string; tunnel_type: string }) => {
-      if (this.l2pop || t.tunnel_type !== 'vxlan') return;
-      this.writing(() => this.setupTunnel(t.tunnel_ip));
-    });
-    if (this.l2pop) this.l2pop.subscribe(sub);
+    subs.push(
+      bus.subscribe('tunnel.updated', (t) => {
+        if (this.l2pop || t.tunnel_type !== 'vxlan') return;
+        this.writing(() => this.setupTunnel(t.tunnel_ip));
+      }),
+    );
+    if (this.l2pop) {
+      const l2 = this.l2pop;
+      subs.push(bus.subscribe('fdb_add', (e) => this.writing(() => l2.add(e.fdb_entries))));
+      subs.push(bus.subscribe('fdb_remove', (e) => this.writing(() => l2.remove(e.fdb_entries))));
+    }
     this.o.vswitchd.db.onCommit.push(this.onCommit);
     this.reporter.start();
     this.log.info('Agent initialized successfully, now running...');
@@ -385,11 +382,11 @@ export class OvsAgent {
   }
 
   private async tunnelSync(): Promise<void> {
-    const reply = (await this.rpc.call('tunnel_sync', {
+    const reply = await this.o.bus.call('tunnel_sync', {
       tunnel_ip: this.cfg.localIp,
       tunnel_type: 'vxlan',
       host: this.cfg.host,
-    })) as TunnelSyncReply;
+    });
     if (!this.l2pop)
       this.writing(() => {
         for (const t of reply.tunnels ?? []) this.setupTunnel(t.ip_address);
@@ -582,11 +579,11 @@ export class OvsAgent {
     if (treat.length > 0) {
       let entries: DeviceDetailsEntry[];
       try {
-        entries = (await this.rpc.call('get_devices_details_list', {
+        entries = await this.o.bus.call('get_devices_details_list', {
           agent_id: this.agentId,
           host: this.cfg.host,
           devices: treat,
-        })) as DeviceDetailsEntry[];
+        });
       } catch (e) {
         this.log.error(`Unable to get port details for ${treat.join(', ')}: ${(e as Error).message}`);
         for (const id of treat) this.failedDevices.add(id);
@@ -718,7 +715,7 @@ export class OvsAgent {
     ] as const) {
       for (const device of list) {
         try {
-          await this.rpc.call(method, { agent_id: this.agentId, host: this.cfg.host, device });
+          await this.o.bus.call(method, { agent_id: this.agentId, host: this.cfg.host, device });
         } catch (e) {
           this.log.error(`${method} for ${device} failed: ${(e as Error).message}`);
           if (method === 'update_device_up') this.failedDevices.add(device);
@@ -755,9 +752,7 @@ export class OvsAgent {
       .map((p) => p.id);
     if (withGroups.length > 0) {
       try {
-        info = (await this.rpc.call('security_group_info_for_devices', {
-          devices: withGroups,
-        })) as SecurityGroupInfo;
+        info = await this.o.bus.call('security_group_info_for_devices', { devices: withGroups });
       } catch (e) {
         this.log.error(`Security group info for ${withGroups.join(', ')} failed: ${(e as Error).message}`);
         this.fwRefresh = true;

@@ -2,12 +2,12 @@
 //
 // HOW TO RUN IT (src/world.ts / src/cloud.ts):
 //
-//   import { ovsAgentConfigFrom, startOvsAgent } from './agents/ovs-agent/index.js';
-//   // the ini's values as oslo.config reads them (section → option → typed value), with this
-//   // host's tunnel endpoint (packstack writes local_ip per host):
-//   const values = loadConfig(schema, { path: 'etc/neutron/plugins/ml2/openvswitch_agent.ini' });
-//   values.ovs.local_ip = host.spec.underlayIp;
-//   const config = ovsAgentConfigFrom(values, host.name);   // refuses bad values (OvsAgentConfigError)
+//   import { loadOvsAgentConfig, startOvsAgent } from './agents/ovs-agent/index.js';
+//   const config = loadOvsAgentConfig(                        // throws ConfigError / OvsAgentConfigError
+//     { path: join(configDir, 'neutron/plugins/ml2/openvswitch_agent.ini') },
+//     { name: host.name, localIp: host.spec.underlayIp },    // packstack writes local_ip per host
+//     (w) => log.warning(w),
+//   );
 //   const agent = startOvsAgent({
 //     host: worldHost.kernel, vswitchd: worldHost.vswitchd, bus, sched: world.sched, config,
 //     log: logs.file(`${host.name}/openvswitch-agent.log`).logger('neutron.plugins.ml2.drivers.openvswitch.agent.ovs_neutron_agent'),
@@ -38,6 +38,7 @@ export {
   ovsAgentConfigFrom,
   packstackOvsAgentConfig,
 } from './config.js';
+export { loadOvsAgentConfig, OVS_AGENT_SCHEMA } from './config-file.js';
 export { DEAD_VLAN_TAG, LocalVlanPool } from './local-vlan.js';
 export type { DeviceDetails, FdbEntries, SecurityGroupInfo } from './rpc-payloads.js';
 

@@ -40,7 +40,7 @@ export interface FakePort {
   security_groups: string[];
   port_security_enabled: boolean;
   admin_state_up: boolean;
-  allowed_address_pairs: { ip_address: string; mac_address?: string }[];
+  allowed_address_pairs: { ip_address: string; mac_address: string }[];
   status: string;
 }
 
@@ -220,6 +220,9 @@ export class FakeNeutronL2 {
       allowed_address_pairs: p.allowed_address_pairs,
       port_security_enabled: p.port_security_enabled,
       security_groups: p.security_groups,
+      qos_policy_id: null,
+      network_qos_policy_id: null,
+      profile: {},
     };
   }
 

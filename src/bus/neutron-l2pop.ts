@@ -1,0 +1,27 @@
+// l2population's fan-out to the L2 agents (neutron/plugins/ml2/drivers/l2pop/rpc.py
+// L2populationAgentNotifyAPI: fdb_add, fdb_remove, update_fdb_entries), published by the l2pop
+// mechanism driver when a port becomes ACTIVE on a host or leaves it, and the full set of a
+// network's entries to an agent whose first port of that network comes up.
+
+/**
+ * Per network: its segment and, per agent tunneling IP, the [MAC, IP] of each port there. The
+ * all-zero entry (FLOODING_ENTRY ['00:00:00:00:00:00', '0.0.0.0']) asks for flooding to that host.
+ */
+export interface FdbEntries {
+  [networkId: string]: {
+    segment_id: number;
+    network_type: string;
+    ports: Record<string, [string, string][]>;
+  };
+}
+
+export interface FdbEvent {
+  fdb_entries: FdbEntries;
+}
+
+declare module './bus.js' {
+  interface BusEvents {
+    fdb_add: FdbEvent;
+    fdb_remove: FdbEvent;
+  }
+}
