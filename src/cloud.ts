@@ -16,7 +16,13 @@ import { isServiceError, ServiceError } from './services/errors.js';
 import { Glance } from './services/glance/index.js';
 import { generatePassword, Keystone } from './services/keystone/index.js';
 import { loadNeutronConfig, Neutron, shippedConfigDir } from './services/neutron/index.js';
-import { type NetworkApi, NO_IMAGES, Nova, type NovaNetwork, type NovaPort } from './services/nova/index.js';
+import {
+  type ImageLookup,
+  type NetworkApi,
+  Nova,
+  type NovaNetwork,
+  type NovaPort,
+} from './services/nova/index.js';
 import { internalContext, type RequestContext } from './services/policy.js';
 import { allInOne, type Layout } from './sim/layout.js';
 import { LogRegistry } from './sim/oslo-log.js';
@@ -140,6 +146,18 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
   });
   say(fresh ? 'keystone: bootstrapped domain Default, projects admin and demo' : 'keystone: state restored');
 
+  // Image files live in DIR/images; an ephemeral cloud keeps them in a temporary directory.
+  const imageDir = opts.ephemeral
+    ? mkdtempSync(join(tmpdir(), 'pocketstack-images-'))
+    : join(opts.dataDir, 'images');
+  const glanceLog = logs.file('glance-api.log');
+  const glance = new Glance(db, {
+    imageDir,
+    imageSizeCap: opts.imageSizeCap,
+    requireFormatMatch: opts.requireImageFormatMatch,
+    log: glanceLog.logger('glance.api.v2.images'),
+  });
+
   const bus = new Bus();
   const layout = opts.layout ?? allInOne();
   // Neutron reads its real files; a bad value stops the start with the file and line.
@@ -164,23 +182,11 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     bus,
     layout,
     logs,
-    images: NO_IMAGES,
+    images: glanceImages(glance),
     network: novaNetworkApi(neutron),
     novncBaseUrl: url(ports.console, '/vnc_auto.html'),
   });
   const computeAgents: NovaCompute[] = [];
-
-  // Image files live in DIR/images; an ephemeral cloud keeps them in a temporary directory.
-  const imageDir = opts.ephemeral
-    ? mkdtempSync(join(tmpdir(), 'pocketstack-images-'))
-    : join(opts.dataDir, 'images');
-  const glanceLog = logs.file('glance-api.log');
-  const glance = new Glance(db, {
-    imageDir,
-    imageSizeCap: opts.imageSizeCap,
-    requireFormatMatch: opts.requireImageFormatMatch,
-    log: glanceLog.logger('glance.api.v2.images'),
-  });
 
   const identityRoot = url(ports.identity);
   const apis: { name: string; port: number; app: FastifyInstance }[] = [
@@ -402,6 +408,28 @@ function novaNetworkApi(neutron: Neutron): NetworkApi {
           );
         throw new ServiceError('BadRequest', `Security group ${name} not found for project ${projectId}.`);
       });
+    },
+  };
+}
+
+/** Nova reads images from Glance with the caller's context (Glance's visibility applies). */
+function glanceImages(glance: Glance): ImageLookup {
+  return {
+    getImage: async (ctx, id) => {
+      const i = glance.findImage(ctx, id);
+      return i
+        ? {
+            id: i.id,
+            name: i.name ?? '',
+            status: i.status,
+            diskFormat: i.diskFormat,
+            containerFormat: i.containerFormat,
+            size: i.size,
+            minDisk: i.minDisk,
+            minRam: i.minRam,
+            properties: i.properties,
+          }
+        : null;
     },
   };
 }
