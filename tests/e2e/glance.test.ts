@@ -17,6 +17,7 @@ describe('glance with the real clients', () => {
   let cloud: TestCloud;
   let cirros: string;
   let imageId: string;
+  let other: Record<string, string>;
 
   before(async () => {
     cloud = await startTestCloud({ imageSizeCap: CAP });
@@ -157,7 +158,7 @@ describe('glance with the real clients', () => {
       ['role', 'add', '--project', 'other', '--user', 'other', 'member'],
     ])
       assert.equal((await osc(args)).code, 0);
-    const other = { ...cloud.demo, OS_USERNAME: 'other', OS_PROJECT_NAME: 'other', OS_PASSWORD: 'otherpass' };
+    other = { ...cloud.demo, OS_USERNAME: 'other', OS_PROJECT_NAME: 'other', OS_PASSWORD: 'otherpass' };
     assert.deepEqual(await names(other), ['cirros-0.3.4-x86_64']);
     const privateId = (
       await osc(['image', 'show', 'demo-private', '-c', 'id', '-f', 'value'], cloud.demo)
@@ -167,6 +168,39 @@ describe('glance with the real clients', () => {
     assert.match(r.stderr, new RegExp(`No image found with ID ${privateId}`));
     r = await osc(['image', 'delete', 'demo-private'], other);
     assert.match(r.stderr, /Failed to delete 1 of 1 images/);
+  });
+
+  it('a shared image: the owner adds a member project, which sees it by id and lists it once accepted', async () => {
+    let r = await osc(
+      [
+        'image',
+        'create',
+        '--shared',
+        '--disk-format',
+        'qcow2',
+        '--container-format',
+        'bare',
+        '--file',
+        cirros,
+        'demo-shared',
+        '-f',
+        'json',
+      ],
+      cloud.demo,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const id = JSON.parse(r.stdout).id as string;
+    const otherProject = (await osc(['project', 'show', 'other', '-c', 'id', '-f', 'value'])).stdout.trim();
+    r = await osc(['image', 'add', 'project', id, otherProject], cloud.demo);
+    assert.equal(r.code, 0, r.stderr);
+    const listed = async () => (await osc(['image', 'list', '-f', 'value', '-c', 'Name'], other)).stdout;
+    assert.doesNotMatch(await listed(), /demo-shared/);
+    assert.equal((await glance(['image-show', id], other)).code, 0);
+    r = await osc(['image', 'set', '--accept', id], other);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(await listed(), /demo-shared/);
+    r = await glance(['member-list', '--image-id', id], cloud.demo);
+    assert.match(r.stdout, new RegExp(`\\| ${id} \\| ${otherProject} \\| accepted`));
   });
 
   it('raw data declared qcow2 is refused and the image stays queued with no file kept', async () => {

@@ -15,9 +15,9 @@ import {
 import type { RequestContext } from '../../services/policy.js';
 import { baseUrl, header } from '../http.js';
 import { UnsupportedMediaType } from './errors.js';
-import { imageListView, imageView } from './views.js';
+import { imageListView, imageView, memberView } from './views.js';
 
-type Params = { id: string; tag: string };
+type Params = { id: string; tag: string; member: string };
 
 const IMPORT_METHODS = ['glance-direct', 'web-download', 'copy-image'];
 
@@ -135,6 +135,27 @@ export function glanceRoutes(app: FastifyInstance, glance: Glance): void {
       .header('Content-Range', `bytes ${range.start}-${range.end}/${image.size}`)
       .header('Content-Length', String(range.end - range.start + 1));
     return reply.send(open(range.start, range.end));
+  });
+
+  // Image members: owner shares, member accepts (glance member-create / member-update).
+  app.post<{ Params: Params }>('/v2/images/:id/members', async (request) =>
+    memberView(glance.members.add(ctxOf(request), request.params.id, request.body)),
+  );
+  app.get<{ Params: Params }>('/v2/images/:id/members', async (request) => ({
+    members: glance.members.list(ctxOf(request), request.params.id).map(memberView),
+    schema: '/v2/schemas/members',
+  }));
+  app.get<{ Params: Params }>('/v2/images/:id/members/:member', async (request) =>
+    memberView(glance.members.get(ctxOf(request), request.params.id, request.params.member)),
+  );
+  app.put<{ Params: Params }>('/v2/images/:id/members/:member', async (request) =>
+    memberView(
+      glance.members.setStatus(ctxOf(request), request.params.id, request.params.member, request.body),
+    ),
+  );
+  app.delete<{ Params: Params }>('/v2/images/:id/members/:member', async (request, reply) => {
+    glance.members.remove(ctxOf(request), request.params.id, request.params.member);
+    return noContent(reply);
   });
 
   const schemas: Record<string, unknown> = {

@@ -1,6 +1,6 @@
 // The image document as Glance v2 shows it (reference/real-glance/show_active.json): custom
 // properties first, then the base attributes in Glance's order, times to the second.
-import type { ImageRow } from '../../store/index.js';
+import type { ImageMemberRow, ImageRow } from '../../store/index.js';
 
 const seconds = (iso: string) => `${iso.slice(0, 19)}Z`;
 
@@ -29,6 +29,17 @@ export function imageView(i: ImageRow): Record<string, unknown> {
     self: `/v2/images/${i.id}`,
     file: `/v2/images/${i.id}/file`,
     schema: '/v2/schemas/image',
+  };
+}
+
+export function memberView(m: ImageMemberRow): Record<string, unknown> {
+  return {
+    member_id: m.member,
+    image_id: m.imageId,
+    created_at: seconds(m.createdAt),
+    updated_at: seconds(m.updatedAt),
+    status: m.status,
+    schema: '/v2/schemas/member',
   };
 }
 

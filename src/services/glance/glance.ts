@@ -23,6 +23,7 @@ import {
   parseListRequest,
   type QueryParams,
 } from './list-query.js';
+import { ImageMembers } from './members.js';
 import { applyChanges, type BaseAttribute, checkAttributeWritable, type ImageChange } from './patch.js';
 import { glancePolicy, imageVisible, target } from './policy.js';
 import { pyRepr } from './python-repr.js';
@@ -70,6 +71,7 @@ export class Glance {
   readonly repo: GlanceRepo;
   readonly files: ImageFiles;
   readonly limits: UploadLimits;
+  readonly members: ImageMembers;
   private readonly log: Logger;
 
   constructor(
@@ -83,6 +85,7 @@ export class Glance {
       requireFormatMatch: o.requireFormatMatch ?? true,
     };
     this.log = o.log;
+    this.members = new ImageMembers(this.repo, (ctx, id) => this.findImage(ctx, id), now);
     // A process that stopped mid-upload left a part file and a `saving` image: both go back.
     this.files.removeStrayParts();
     for (const image of this.repo.imagesSaving()) this.repo.saveImage({ ...image, status: 'queued' });

@@ -7,6 +7,7 @@ export {
   type ImageDataRead,
   type ImagePage,
 } from './glance.js';
+export { ImageMembers } from './members.js';
 export { PATCH_MEDIA_TYPES, parseChanges } from './patch.js';
 export { buildSparseQcow2, parseQcow2Header } from './qcow2.js';
 export { imageSchema, imagesSchema, memberSchema, membersSchema } from './schemas.js';
