@@ -281,9 +281,12 @@ export class Testbed {
   readonly seg = new UnderlaySegment('data', '192.168.136.0/24');
   readonly neutron = new FakeNeutronL2();
   readonly hosts = new Map<string, BenchHost>();
+  /** The bus the agents use: the fake server's, or a real neutron-server's when given. */
+  readonly bus: Bus;
 
-  constructor(names: string[], seed = 1) {
+  constructor(names: string[], seed = 1, bus?: Bus) {
     this.sched = new Scheduler({ seed });
+    this.bus = bus ?? this.neutron.bus;
     names.forEach((name, i) => {
       const host = new Host(name, this.sched);
       const eth1 = host.addNic('eth1', this.seg);
@@ -316,7 +319,7 @@ export class Testbed {
     b.agent = startOvsAgent({
       host: b.host,
       vswitchd: b.vs,
-      bus: this.neutron.bus,
+      bus: this.bus,
       sched: this.sched,
       config: this.config(name, more),
       log: b.log.logger('neutron.plugins.ml2.drivers.openvswitch.agent.ovs_neutron_agent'),
@@ -328,15 +331,15 @@ export class Testbed {
   /** Every agent's loop and every bus delivery settled, with `seconds` of virtual time run between. */
   async settle(seconds = 0.1): Promise<void> {
     for (let i = 0; i < 3; i++) {
-      await this.neutron.bus.idle();
+      await this.bus.idle();
       for (const b of this.hosts.values()) await b.agent?.sync();
-      await this.neutron.bus.idle();
+      await this.bus.idle();
       this.sched.runFor(seconds * S);
     }
   }
 
   /** os-vif's hybrid plug of a port and a guest namespace behind its tap (what nova-compute does). */
-  plug(hostName: string, port: FakePort, mtu = 1450): Vif {
+  plug(hostName: string, port: PlugPort, mtu = 1450): Vif {
     const b = this.h(hostName);
     const dev = port.id.slice(0, 11);
     const tap = b.host.addTap(`tap${dev}`, { mtu });
@@ -383,12 +386,19 @@ export class Testbed {
   }
 }
 
+/** What plugging needs of a port (a FakePort, or a real port's id, MAC and first IP). */
+export interface PlugPort {
+  id: string;
+  mac_address: string;
+  ip: string;
+}
+
 export interface Vif {
   ns: Namespace;
   tap: ReturnType<Host['addTap']>;
   qvo: string;
   eth0: ReturnType<typeof attachNamespaceAsGuest>;
-  port: FakePort;
+  port: PlugPort;
 }
 
 /** `count` echo requests from a guest, one a second; the events seen after `wait` seconds. */
@@ -403,7 +413,7 @@ export async function ping(
   const s = from.ns.openPing((e) => events.push(e));
   for (let i = 0; i < count; i++) bed.sched.schedule(i * S, () => s.send(ip(dst), i + 1, { size: 56 }));
   bed.sched.runFor(wait * S);
-  await bed.neutron.bus.idle();
+  await bed.bus.idle();
   return events;
 }
 
