@@ -40,7 +40,7 @@ test('agents on two hosts with neutron-server: ports ACTIVE, agents alive, ping 
     ['compute2', 'Open vSwitch agent', true],
   ]);
   assert.equal(
-    (agents.find((a) => a.host === 'compute2')?.configurations as Record<string, unknown>).tunneling_ip,
+    (agents.find((a) => a.host === 'compute2')!.configurations as Record<string, unknown>).tunneling_ip,
     '192.168.136.67',
   );
 
