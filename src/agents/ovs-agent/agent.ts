@@ -129,6 +129,10 @@ export class OvsAgent {
   private readonly updatedPorts = new Set<string>();
   /** What the agent last knew of each port's relevant attributes (see portEvent). */
   private readonly portSigs = new Map<string, string>();
+  private readonly portGroups = new Map<string, string[]>();
+  /** Security groups of the ports bound here, and the remote groups their rules name. */
+  private myGroups = new Set<string>();
+  private remoteGroups = new Set<string>();
   private readonly deletedPorts = new Set<string>();
   private fwRefresh = true;
   private tunnelSyncNeeded: boolean;
@@ -183,8 +187,16 @@ export class OvsAgent {
     subs.push(bus.subscribe('port.created', ({ port }) => this.portEvent('created', port)));
     subs.push(bus.subscribe('port.deleted', ({ port }) => this.portEvent('deleted', port)));
     for (const t of ['created', 'updated', 'deleted'] as const) {
-      subs.push(bus.subscribe(`security_group_rule.${t}`, () => this.markFirewall()));
-      subs.push(bus.subscribe(`security_group.${t}`, () => this.markFirewall()));
+      subs.push(
+        bus.subscribe(`security_group_rule.${t}`, ({ security_group_rule: r }) => {
+          if (this.myGroups.has(r.security_group_id)) this.markFirewall();
+        }),
+      );
+      subs.push(
+        bus.subscribe(`security_group.${t}`, ({ security_group: g }) => {
+          if (this.myGroups.has(g.id)) this.markFirewall();
+        }),
+      );
     }
     subs.push(
       bus.subscribe('tunnel.updated', (t) => {
@@ -238,22 +250,32 @@ export class OvsAgent {
    * its security groups may have changed: security_groups_member_updated).
    */
   private portEvent(kind: 'created' | 'updated' | 'deleted', port: PortLike & { id: string }): void {
+    const before = this.portGroups.get(port.id) ?? [];
+    const groups = port.security_groups ?? [];
+    // security_groups_member_updated reaches an agent whose rules name one of the port's groups.
+    const member = [...before, ...groups].some((g) => this.remoteGroups.has(g));
     if (kind === 'deleted') {
       this.portSigs.delete(port.id);
+      this.portGroups.delete(port.id);
       if (this.bound.has(port.id)) this.deletedPorts.add(port.id);
-      this.markFirewall();
+      if (member || this.bound.has(port.id)) this.markFirewall();
       return;
     }
     const sig = portSignature(port);
     if (this.portSigs.get(port.id) === sig) return;
     this.portSigs.set(port.id, sig);
+    if (groups.length > 0) this.portGroups.set(port.id, groups);
+    else this.portGroups.delete(port.id);
     if (kind === 'updated' && this.bound.has(port.id)) this.updatedPorts.add(port.id);
-    this.markFirewall();
+    if (member || this.bound.has(port.id)) this.markFirewall();
   }
 
+  /**
+   * The firewall is refreshed by the next loop iteration (the real agent's
+   * defer_refresh_firewall): a burst of notifications costs one refresh.
+   */
   markFirewall(): void {
     this.fwRefresh = true;
-    this.kick();
   }
 
   /** Runs `fn` with the agent's own OVSDB commits not counted as outside changes. */
@@ -761,6 +783,10 @@ export class OvsAgent {
     }
     const rules = Object.fromEntries(
       Object.entries(info.security_groups).map(([id, rs]) => [id, rs.map(fromApiRule)]),
+    );
+    this.myGroups = new Set(ports.flatMap((p) => p.securityGroups));
+    this.remoteGroups = new Set(
+      Object.values(rules).flatMap((rs) => rs.map((r) => r.remote_group_id).filter((g): g is string => !!g)),
     );
     const ipOf = (m: string | [string, string]) => (Array.isArray(m) ? m[0] : m);
     const members = Object.fromEntries(
