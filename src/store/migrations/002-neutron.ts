@@ -62,6 +62,14 @@ CREATE TABLE neutron_qos_rules (
 CREATE TABLE neutron_quotas (
   project_id TEXT NOT NULL, resource TEXT NOT NULL, hard_limit INTEGER NOT NULL,
   PRIMARY KEY (project_id, resource));
+-- Quotas count a project's resources on every create.
+CREATE INDEX neutron_networks_project ON neutron_networks (project_id);
+CREATE INDEX neutron_subnets_project ON neutron_subnets (project_id);
+CREATE INDEX neutron_ports_project ON neutron_ports (project_id);
+CREATE INDEX neutron_routers_project ON neutron_routers (project_id);
+CREATE INDEX neutron_floatingips_project ON neutron_floatingips (project_id);
+CREATE INDEX neutron_security_groups_project ON neutron_security_groups (project_id);
+CREATE INDEX neutron_security_group_rules_project ON neutron_security_group_rules (project_id);
 CREATE TABLE neutron_agents (
   id TEXT PRIMARY KEY, project_id TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '',
   agent_type TEXT NOT NULL, host TEXT NOT NULL, body TEXT NOT NULL, UNIQUE (agent_type, host));
