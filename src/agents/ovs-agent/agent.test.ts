@@ -425,3 +425,48 @@ test('flows lost (ovs-ofctl del-flows on every bridge): the canary is gone, the 
   );
   assert.equal(replies(await ping(bed, vm1, '10.0.0.6', 1)), 1);
 });
+
+test('a flat network on extnet: br-ex strips the local VLAN towards the physnet, br-int tags what comes back', async () => {
+  const bed = new Testbed(['network']);
+  bed.startAgent('network');
+  await bed.settle();
+  const n = bed.neutron;
+  const ext = n.createNetwork(0, { type: 'flat', vni: null, physnet: 'extnet', mtu: 1500 });
+  const p = n.createPort(ext, 'network', '172.24.4.14', { device_owner: 'network:router_gateway' });
+  const name = `qg-${p.id.slice(0, 11)}`;
+  bed.vsctl(
+    'network',
+    '--may-exist',
+    'add-port',
+    'br-int',
+    name,
+    '--',
+    'set',
+    'Interface',
+    name,
+    'type=internal',
+    `external_ids:iface-id=${p.id}`,
+    `external_ids:attached-mac=${p.mac_address}`,
+  );
+  await bed.settle();
+  assert.equal(tag(bed, 'network', name), '1');
+  const phy = bed.vsctl('network', 'get', 'Interface', 'phy-br-ex', 'ofport').trim();
+  const intp = bed.vsctl('network', 'get', 'Interface', 'int-br-ex', 'ofport').trim();
+  assert.match(
+    flows(bed, 'network', 'br-ex'),
+    new RegExp(`priority=4,in_port=${phy},dl_vlan=1 actions=strip_vlan,NORMAL`),
+  );
+  assert.match(
+    flows(bed, 'network', 'br-int'),
+    new RegExp(`priority=3,in_port=${intp},vlan_tci=0x0000/0x1fff actions=mod_vlan_vid:1,resubmit\\(,59\\)`),
+  );
+  assert.match(
+    bed.vsctl('network', 'get', 'Port', name, 'other_config'),
+    /network_type=flat, physical_network=extnet/,
+  );
+  // The port goes: the VLAN is reclaimed and its translation flows with it.
+  bed.vsctl('network', 'del-port', 'br-int', name);
+  await bed.settle();
+  assert.doesNotMatch(flows(bed, 'network', 'br-ex'), /priority=4/);
+  assert.doesNotMatch(flows(bed, 'network', 'br-int'), /priority=3,in_port/);
+});
