@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { conntrackList } from '../../kernel/netfilter/index.js';
 import { iptables } from '../../kernel/netfilter/iptables.js';
+import { PcapCapture } from '../../kernel/pcap-capture.js';
 import { vxlanDecapsulate } from '../../wire/vxlan.js';
 import { ping, replies, S, Testbed } from './testbed.js';
 
@@ -469,4 +473,52 @@ test('a flat network on extnet: br-ex strips the local VLAN towards the physnet,
   await bed.settle();
   assert.doesNotMatch(flows(bed, 'network', 'br-ex'), /priority=4/);
   assert.doesNotMatch(flows(bed, 'network', 'br-int'), /priority=3,in_port/);
+});
+
+const hasTshark = spawnSync('sh', ['-c', 'command -v tshark'], { stdio: 'ignore' }).status === 0;
+
+test("tshark on the underlay capture: the network's VNI and the inner echo sequence numbers", {
+  skip: !hasTshark && 'tshark not installed',
+}, async () => {
+  const bed = new Testbed(['compute1', 'compute2']);
+  bed.startAgent('compute1');
+  bed.startAgent('compute2');
+  await bed.settle();
+  const n = bed.neutron;
+  const sg = n.createSecurityGroup();
+  const net = n.createNetwork(1001);
+  const vm1 = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.5', { security_groups: [sg] }));
+  bed.plug('compute2', n.createPort(net, 'compute2', '10.0.0.6', { security_groups: [sg] }));
+  await bed.settle();
+  const cap = new PcapCapture(bed.h('compute1').eth1, { direction: 'tx' });
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6', 3)), 3);
+  cap.stop();
+  const dir = mkdtempSync(join(tmpdir(), 'pocketstack-ovs-agent-'));
+  try {
+    const file = join(dir, 'eth1.pcap');
+    writeFileSync(file, cap.file());
+    const r = spawnSync(
+      'tshark',
+      [
+        '-n',
+        '-r',
+        file,
+        '-Y',
+        'icmp.type == 8',
+        '-T',
+        'fields',
+        '-e',
+        'udp.dstport',
+        '-e',
+        'vxlan.vni',
+        '-e',
+        'icmp.seq',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '4789\t1001\t1\n4789\t1001\t2\n4789\t1001\t3\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
