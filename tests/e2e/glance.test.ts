@@ -3,8 +3,9 @@
 // format check and the size cap.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeCirros } from '../../src/cli/image.js';
@@ -15,17 +16,20 @@ const CAP = 4 * 1024 * 1024;
 
 describe('glance with the real clients', () => {
   let cloud: TestCloud;
+  // A data dir on disk, so the last test can restart the cloud on it.
+  const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-glance-'));
   let cirros: string;
   let imageId: string;
   let other: Record<string, string>;
 
   before(async () => {
-    cloud = await startTestCloud({ imageSizeCap: CAP });
+    cloud = await startTestCloud({ dataDir, ephemeral: false, imageSizeCap: CAP });
     cirros = join(cloud.dataDir, 'cirros-0.3.4-x86_64-disk.img');
     makeCirros(cirros);
   });
   after(async () => {
     await cloud?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const glance = (args: string[], env = cloud.admin) => run('glance', args, env);
@@ -299,5 +303,16 @@ describe('glance with the real clients', () => {
     r = await glance(['image-show', imageId]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /No image found with ID/);
+  });
+
+  it('a restarted cloud still has its images and their bytes', async () => {
+    const r = await osc(['image', 'show', 'demo-shared', '-c', 'id', '-f', 'value'], cloud.demo);
+    const id = r.stdout.trim();
+    await cloud.stop();
+    cloud = await startTestCloud({ dataDir, ephemeral: false, imageSizeCap: CAP });
+    const out = join(dataDir, 'after-restart.img');
+    const saved = await osc(['image', 'save', '--file', out, id], cloud.demo);
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.equal(md5(readFileSync(out)), md5(readFileSync(cirros)));
   });
 });

@@ -35,6 +35,11 @@ export function glanceApi(o: GlanceApiOptions): FastifyInstance {
     notFound: glanceNotFound,
     validation: glanceValidation,
   });
+  // Glance's JSON answers say `application/json`, without a charset.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.type('application/json');
+    return payload;
+  });
   versionRoutes(app, 'image', baseUrl);
   glanceRoutes(app, o.glance);
   return app;
