@@ -10,28 +10,32 @@
 
 import type { Bus } from '../../bus/bus.js';
 import type { Host } from '../../kernel/host.js';
-import { tunnelPortName } from '../../ovs/neutron-bridges.js';
 import type { Vswitchd } from '../../ovs/vswitchd.js';
 import type { Logger } from '../../sim/oslo-log.js';
 import { NS_PER_S, type Scheduler, type TimerHandle } from '../../sim/scheduler.js';
 import { virtualWallClock } from '../common/agent-host.js';
 import { StateReporter, type StateReporterOptions } from '../common/state-reporter.js';
+import { ovsAgentState } from './agent-state.js';
 import { IntegrationBridge, PhysicalBridge, patchPorts, setupAgentBridge, TunnelBridge } from './bridges.js';
 import type { OvsAgentConfig } from './config.js';
-import { type FirewallPort, HybridIptablesFirewall, isFirewalled } from './firewall/hybrid-firewall.js';
-import { fromApiRule } from './firewall/sg-rules.js';
+import { HybridIptablesFirewall, isFirewalled } from './firewall/hybrid-firewall.js';
+import { firewallPortOf, groupStateOf } from './firewall/sg-info.js';
 import { L2Population } from './l2pop.js';
-import { DEAD_VLAN_TAG, LocalVlanPool } from './local-vlan.js';
+import { DEAD_VLAN_TAG } from './local-vlan.js';
+import { LocalNetworks, type LocalVlanMapping, type PhysState } from './networks.js';
 import { OvsCli } from './ovs-cli.js';
+import { type PortLike, portSignature } from './port-signature.js';
 import {
   type DeviceDetails,
   type DeviceDetailsEntry,
   hasDetails,
   type SecurityGroupInfo,
 } from './rpc-payloads.js';
+import { Tunnels } from './tunnels.js';
+import { portOtherConfig, scanVifPorts, spoofingAllowOf, type VifPort } from './vif-ports.js';
 
-export const AGENT_TYPE = 'Open vSwitch agent';
-export const AGENT_BINARY = 'neutron-openvswitch-agent';
+export { AGENT_BINARY, AGENT_TYPE } from './agent-state.js';
+export type { LocalVlanMapping } from './networks.js';
 
 export interface OvsAgentOptions {
   host: Host;
@@ -45,54 +49,6 @@ export interface OvsAgentOptions {
   wallMs?: () => number;
 }
 
-/** The attributes of a port (API dict or device details) the agent acts on. */
-interface PortLike {
-  admin_state_up?: boolean;
-  mac_address?: string;
-  network_id?: string;
-  fixed_ips?: { ip_address: string }[];
-  security_groups?: string[];
-  port_security_enabled?: boolean;
-  allowed_address_pairs?: { ip_address: string; mac_address?: string | null }[];
-}
-
-function portSignature(p: PortLike): string {
-  return JSON.stringify([
-    p.admin_state_up ?? true,
-    p.mac_address,
-    p.network_id,
-    (p.fixed_ips ?? []).map((f) => f.ip_address),
-    p.security_groups ?? [],
-    p.port_security_enabled ?? true,
-    (p.allowed_address_pairs ?? []).map((a) => [a.ip_address, a.mac_address ?? null]),
-  ]);
-}
-
-/** A port of br-int that carries an iface-id (ovs_lib VifPort). */
-interface VifPort {
-  name: string;
-  ofport: number;
-  portId: string;
-  mac: string;
-  /** The Port row's tag and other_config as the scan read them (kept current by the agent). */
-  tag: number | null;
-  otherConfig: Record<string, string>;
-}
-
-/** A local VLAN in use on this host (vlanmanager LocalVLANMapping). */
-export interface LocalVlanMapping {
-  vlan: number;
-  networkType: string;
-  physicalNetwork: string | null;
-  segmentationId: number | null;
-  ports: Set<string>;
-}
-
-interface PhysState {
-  bridge: PhysicalBridge;
-  intOfport: number;
-}
-
 const rnd64 = (sched: Scheduler) =>
   (BigInt(sched.int(0x100000000)) << 32n) | BigInt(sched.int(0x100000000)) || 1n;
 
@@ -102,13 +58,10 @@ export class OvsAgent {
   readonly intBr: IntegrationBridge;
   readonly tunBr: TunnelBridge | null;
   readonly phys = new Map<string, PhysState>();
-  readonly vlans = new LocalVlanPool();
-  /** network id → its local VLAN here. */
-  readonly lvm = new Map<string, LocalVlanMapping>();
+  readonly networks: LocalNetworks;
+  readonly tunnelPorts: Tunnels | null;
   /** Ports bound in an earlier iteration: port id → what the agent did with it. */
   readonly bound = new Map<string, { vif: VifPort; details: DeviceDetails | null }>();
-  /** remote tunneling IP → vxlan port. */
-  readonly tunnels = new Map<string, { name: string; ofport: number }>();
   readonly firewall: HybridIptablesFirewall | null;
   readonly l2pop: L2Population | null;
   iterations = 0;
@@ -157,12 +110,31 @@ export class OvsAgent {
         ? new TunnelBridge(this.cli, this.cfg.tunnelBridge, rnd64(o.sched))
         : null;
     this.l2pop = this.cfg.l2Population && this.tunBr ? new L2Population(this) : null;
+    const l2pop = this.l2pop;
+    this.tunnelPorts = this.tunBr
+      ? new Tunnels({
+          tunBr: this.tunBr,
+          localIp: this.cfg.localIp,
+          udpPort: this.cfg.vxlanUdpPort,
+          log: this.log,
+          networks: () => this.networks.lvm.values(),
+          l2popFloodPorts: l2pop ? (m) => l2pop.floodPorts(m) : null,
+        })
+      : null;
+    this.networks = new LocalNetworks({
+      intBr: this.intBr,
+      tunBr: this.tunBr,
+      phys: this.phys,
+      log: this.log,
+      flood: (m) => this.tunnelPorts?.flood(m),
+      reclaimed: (netId) => l2pop?.networkReclaimed(netId),
+    });
     this.writing(() => this.setupBridges());
     this.firewall =
       this.cfg.firewall === 'iptables_hybrid'
         ? new HybridIptablesFirewall(o.host.root.iptables(), { enableIpset: this.cfg.enableIpset })
         : null;
-    this.restoreLocalVlanMap();
+    this.networks.restoreHints(this.cli);
     const wallMs = o.wallMs ?? virtualWallClock(o.sched);
     this.reporter = new StateReporter({
       bus: o.bus as unknown as StateReporterOptions['bus'],
@@ -170,7 +142,7 @@ export class OvsAgent {
       log: o.log,
       interval: this.cfg.reportInterval,
       wallMs,
-      state: () => this.agentState(),
+      state: () => ovsAgentState(this.cfg, this.bound.size),
       onResyncNeeded: (reason) => {
         if (reason !== 'agent started') this.requestFullSync();
       },
@@ -201,7 +173,7 @@ export class OvsAgent {
     subs.push(
       bus.subscribe('tunnel.updated', (t) => {
         if (this.l2pop || t.tunnel_type !== 'vxlan') return;
-        this.writing(() => this.setupTunnel(t.tunnel_ip));
+        this.writing(() => this.tunnelPorts?.setup(t.tunnel_ip));
       }),
     );
     if (this.l2pop) {
@@ -353,54 +325,27 @@ export class OvsAgent {
         [c.tunnelBridge, c.tunPeerPatchPort],
       );
       this.tunBr.setupDefaultFlows(patchInt, c.arpResponder);
-      // Tunnel ports of an earlier run stay; their flows come back with this run's cookie.
-      for (const name of this.cli.listPorts(c.tunnelBridge)) {
-        if (!name.startsWith('vxlan-')) continue;
-        const [row] = this.cli.list('Interface', ['name', 'ofport', 'options'], [name]);
-        const remote = (row?.options as Record<string, string> | null)?.remote_ip;
-        if (remote && !this.l2pop) this.setupTunnel(remote);
-      }
+      // Tunnel ports of an earlier run stay (full mesh); their flows come back with this run's cookie.
+      if (!this.l2pop) this.tunnelPorts?.adoptExisting(this.cli);
     }
   }
 
-  /** _restore_local_vlan_map: tags of br-int ports whose other_config names their network. */
-  private restoreLocalVlanMap(): void {
-    for (const row of this.cli.list('Port', ['name', 'tag', 'other_config'])) {
-      const oc = (row.other_config ?? {}) as Record<string, string>;
-      const tag = typeof row.tag === 'number' ? row.tag : null;
-      if (oc.net_uuid && tag !== null && tag !== DEAD_VLAN_TAG) this.vlans.hint(oc.net_uuid, tag);
-    }
+  // ── tunnels (l2pop's view) ─────────────────────────────────────────────────
+
+  get tunnels(): Map<string, { name: string; ofport: number }> {
+    return this.tunnelPorts?.ports ?? new Map();
   }
 
-  // ── tunnels ────────────────────────────────────────────────────────────────
-
-  /** _setup_tunnel_port: a vxlan port to a peer; every VXLAN network floods to it from now on. */
   setupTunnel(remoteIp: string): number | null {
-    if (!this.tunBr || remoteIp === this.cfg.localIp) return null;
-    const have = this.tunnels.get(remoteIp);
-    if (have) return have.ofport;
-    const name = tunnelPortName(remoteIp);
-    const ofport = this.tunBr.addTunnelPort(name, remoteIp, this.cfg.localIp, this.cfg.vxlanUdpPort);
-    if (ofport <= 0) {
-      this.log.error(`Failed to set-up vxlan tunnel port to ${remoteIp}`);
-      return null;
-    }
-    this.tunnels.set(remoteIp, { name, ofport });
-    if (!this.l2pop) for (const [, m] of this.lvm) this.installFlood(m);
-    return ofport;
+    return this.tunnelPorts?.setup(remoteIp) ?? null;
   }
 
   removeTunnel(remoteIp: string): void {
-    const t = this.tunnels.get(remoteIp);
-    if (!t || !this.tunBr) return;
-    this.tunBr.deleteTunnelPort(t.name, t.ofport);
-    this.tunnels.delete(remoteIp);
+    this.tunnelPorts?.remove(remoteIp);
   }
 
-  private installFlood(m: LocalVlanMapping): void {
-    if (!this.tunBr || m.networkType !== 'vxlan' || m.segmentationId === null) return;
-    const ofports = this.l2pop ? this.l2pop.floodPorts(m) : [...this.tunnels.values()].map((t) => t.ofport);
-    this.tunBr.installFlood(m.vlan, m.segmentationId, ofports);
+  mappingOf(netId: string): LocalVlanMapping | undefined {
+    return this.networks.mapping(netId);
   }
 
   private async tunnelSync(): Promise<void> {
@@ -411,53 +356,9 @@ export class OvsAgent {
     });
     if (!this.l2pop)
       this.writing(() => {
-        for (const t of reply.tunnels ?? []) this.setupTunnel(t.ip_address);
+        for (const t of reply.tunnels ?? []) this.tunnelPorts?.setup(t.ip_address);
       });
     this.tunnelSyncNeeded = false;
-  }
-
-  // ── local VLANs ────────────────────────────────────────────────────────────
-
-  /** provision_local_vlan. */
-  private provision(netId: string, d: DeviceDetails): LocalVlanMapping | null {
-    const have = this.lvm.get(netId);
-    if (have) return have;
-    const vlan = this.vlans.allocate(netId);
-    if (vlan === null) {
-      this.log.error(`No local VLAN available for net-id=${netId}`);
-      return null;
-    }
-    const m: LocalVlanMapping = {
-      vlan,
-      networkType: d.network_type,
-      physicalNetwork: d.physical_network,
-      segmentationId: d.segmentation_id,
-      ports: new Set(),
-    };
-    this.lvm.set(netId, m);
-    this.log.info(`Assigning ${vlan} as local vlan for net-id=${netId}`);
-    this.provisionFlows(netId, m);
-    return m;
-  }
-
-  /** The flows of a local VLAN on br-tun (VXLAN) or on br-ex and br-int (flat). */
-  private provisionFlows(netId: string, m: LocalVlanMapping): void {
-    if (m.networkType === 'vxlan') {
-      if (this.tunBr && m.segmentationId !== null) {
-        this.installFlood(m);
-        this.tunBr.provisionLocalVlan(m.vlan, m.segmentationId);
-      } else this.log.error(`Cannot provision vxlan network for net-id=${netId} - tunneling disabled`);
-    } else if (m.networkType === 'flat') {
-      const p = m.physicalNetwork === null ? undefined : this.phys.get(m.physicalNetwork);
-      if (p) {
-        p.bridge.provisionFlat(m.vlan);
-        this.intBr.provisionFlat(p.intOfport, m.vlan);
-      } else
-        this.log.error(
-          `Cannot provision flat network for net-id=${netId} - no bridge for physical_network ${m.physicalNetwork}`,
-        );
-    } else if (m.networkType !== 'local')
-      this.log.error(`Cannot provision unknown network type ${m.networkType} for net-id=${netId}`);
   }
 
   /**
@@ -470,75 +371,15 @@ export class OvsAgent {
     this.log.warning('OVS is restarted. OVSNeutronAgent will reset bridges and recover ports.');
     this.writing(() => {
       this.setupBridges();
-      const remotes = [...this.tunnels.keys()];
-      this.tunnels.clear();
-      for (const ip of remotes) this.setupTunnel(ip);
-      for (const [netId, m] of this.lvm) this.provisionFlows(netId, m);
+      this.tunnelPorts?.rebuild();
+      this.networks.reprovisionAll();
       this.l2pop?.reapply();
     });
     this.fullSync = true;
     this.fwRefresh = true;
   }
 
-  /** reclaim_local_vlan: the network's flows go and its tag returns to the pool. */
-  private reclaim(netId: string): void {
-    const m = this.lvm.get(netId);
-    if (!m) return;
-    this.lvm.delete(netId);
-    this.log.info(`Reclaiming vlan = ${m.vlan} from net-id = ${netId}`);
-    if (m.networkType === 'vxlan' && this.tunBr && m.segmentationId !== null) {
-      this.tunBr.reclaimLocalVlan(m.segmentationId);
-      this.tunBr.deleteFlood(m.vlan);
-      this.tunBr.deleteUnicast(m.vlan);
-      this.tunBr.deleteArpResponder(m.vlan);
-      this.l2pop?.networkReclaimed(netId);
-    } else if (m.networkType === 'flat' && m.physicalNetwork !== null) {
-      const p = this.phys.get(m.physicalNetwork);
-      if (p) {
-        p.bridge.reclaim(m.vlan);
-        this.intBr.reclaimFlat(p.intOfport);
-      }
-    }
-    this.vlans.release(m.vlan);
-  }
-
-  mappingOf(netId: string): LocalVlanMapping | undefined {
-    return this.lvm.get(netId);
-  }
-
   // ── the loop ───────────────────────────────────────────────────────────────
-
-  /** scan_ports: br-int's ports with an iface-id and a valid ofport (one read of OVSDB). */
-  private scan(): Map<string, VifPort> {
-    const [bridges, ports, ifaces] = this.cli.query(
-      { table: 'Bridge', columns: ['name', 'ports'], record: this.cfg.integrationBridge },
-      { table: 'Port', columns: ['_uuid', 'name', 'tag', 'other_config', 'interfaces'] },
-      { table: 'Interface', columns: ['_uuid', 'name', 'ofport', 'external_ids'] },
-    );
-    const list = (v: unknown) =>
-      v === null || v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
-    const onBridge = new Set(list(bridges[0]?.ports));
-    const ifaceById = new Map(ifaces.map((r) => [String(r._uuid), r]));
-    const out = new Map<string, VifPort>();
-    for (const port of ports) {
-      if (!onBridge.has(String(port._uuid))) continue;
-      for (const ifId of list(port.interfaces)) {
-        const row = ifaceById.get(ifId);
-        const ext = (row?.external_ids ?? {}) as Record<string, string>;
-        const ofport = typeof row?.ofport === 'number' ? row.ofport : -1;
-        if (!row || !ext['iface-id'] || ofport <= 0) continue;
-        out.set(ext['iface-id'], {
-          name: String(row.name),
-          ofport,
-          portId: ext['iface-id'],
-          mac: ext['attached-mac'] ?? '',
-          tag: typeof port.tag === 'number' ? port.tag : null,
-          otherConfig: (port.other_config ?? {}) as Record<string, string>,
-        });
-      }
-    }
-    return out;
-  }
 
   private async iteration(): Promise<void> {
     this.recoverIfOvsRestarted();
@@ -560,7 +401,7 @@ export class OvsAgent {
     const full = this.fullSync;
     this.fullSync = false;
     this.ovsdbChanged = false;
-    const current = this.writing(() => this.scan());
+    const current = this.writing(() => scanVifPorts(this.cli, this.cfg.integrationBridge));
     const added = [...current.keys()].filter(
       (id) => full || !this.bound.has(id) || this.bound.get(id)!.vif.ofport !== current.get(id)!.ofport,
     );
@@ -638,7 +479,7 @@ export class OvsAgent {
     await this.updateDevices(up, [...adminDown, ...down]);
 
     if (full && this.iterations === 0) {
-      this.vlans.disposeHints();
+      this.networks.vlans.disposeHints();
       this.writing(() => this.cleanupStaleFlows());
     }
     this.iterations++;
@@ -656,23 +497,19 @@ export class OvsAgent {
       this.bound.set(d.device, { vif, details: d });
       return true;
     }
-    const m = this.provision(d.network_id, d);
+    const m = this.networks.provision(d.network_id, d);
     if (!m) return false;
     m.ports.add(d.device);
     this.bound.set(d.device, { vif, details: d });
     this.portSigs.set(d.device, portSignature(d));
-    const oc = [
-      `other_config:net_uuid=${d.network_id}`,
-      `other_config:network_type=${d.network_type}`,
-      `other_config:physical_network=${d.physical_network ?? 'None'}`,
-      ...(d.segmentation_id !== null ? [`other_config:segmentation_id=${d.segmentation_id}`] : []),
-      `other_config:tag=${m.vlan}`,
-    ];
-    const want: Record<string, string> = Object.fromEntries(
-      oc.map((x) => x.slice('other_config:'.length).split(/=(.*)/s, 2)),
-    );
+    const want = portOtherConfig(d, m.vlan);
     if (Object.entries(want).some(([k, v]) => vif.otherConfig[k] !== v)) {
-      this.cli.queue('set', 'Port', vif.name, ...oc);
+      this.cli.queue(
+        'set',
+        'Port',
+        vif.name,
+        ...Object.entries(want).map(([k, v]) => `other_config:${k}=${v}`),
+      );
       vif.otherConfig = { ...vif.otherConfig, ...want };
     }
     if (vif.tag !== m.vlan) {
@@ -689,27 +526,11 @@ export class OvsAgent {
     return true;
   }
 
-  /** setup_arp_spoofing_protection (skipped for ports without port security and network:* ports). */
+  /** setup_arp_spoofing_protection (none for ports without port security, network:* ports, /0 pairs). */
   private setupSpoofing(vif: VifPort, d: DeviceDetails): void {
-    if (!d.port_security_enabled || d.device_owner.startsWith('network:')) {
-      this.intBr.uninstallPortFlows(vif.ofport);
-      return;
-    }
-    const ips = [
-      ...d.fixed_ips.map((f) => f.ip_address),
-      ...d.allowed_address_pairs.map((p) => p.ip_address),
-    ];
-    if (ips.some((ip) => ip.endsWith('/0'))) {
-      this.log.info(`Skipping ARP spoofing rules for port '${vif.name}' because it has an address pair /0`);
-      this.intBr.uninstallPortFlows(vif.ofport);
-      return;
-    }
-    const macs = [d.mac_address, ...d.allowed_address_pairs.map((p) => p.mac_address ?? d.mac_address)];
-    this.intBr.installSpoofingProtection(vif.ofport, {
-      macs,
-      ipv4: ips.filter((a) => !a.includes(':')),
-      ipv6: ips.filter((a) => a.includes(':')),
-    });
+    const allow = spoofingAllowOf(d);
+    if (allow) this.intBr.installSpoofingProtection(vif.ofport, allow);
+    else this.intBr.uninstallPortFlows(vif.ofport);
   }
 
   /** port_dead: a tagged port moves to VLAN 4095 with a drop flow (an untagged one is left as it is). */
@@ -721,13 +542,10 @@ export class OvsAgent {
     this.intBr.dropPort(vif.ofport);
   }
 
-  /** port_unbound: the network loses the port; its VLAN is reclaimed with the last one. */
+  /** port_unbound. */
   private unbind(portId: string, netId: string): void {
-    const m = this.lvm.get(netId);
-    if (!m) return;
-    m.ports.delete(portId);
     this.l2pop?.portUnbound(portId, netId);
-    if (m.ports.size === 0) this.reclaim(netId);
+    this.networks.unbind(portId, netId);
   }
 
   private async updateDevices(up: string[], down: string[]): Promise<void> {
@@ -752,22 +570,10 @@ export class OvsAgent {
 
   /** security_group_info_for_devices for every firewalled port, then one apply of the whole rule set. */
   private async refreshFirewall(): Promise<void> {
-    const fw = this.firewall!;
-    const ports: FirewallPort[] = [];
-    for (const { details: d } of this.bound.values()) {
-      if (!d?.admin_state_up) continue;
-      const p: FirewallPort = {
-        id: d.device,
-        networkId: d.network_id,
-        mac: d.mac_address,
-        fixedIps: d.fixed_ips.map((f) => f.ip_address),
-        allowedAddressPairs: d.allowed_address_pairs,
-        securityGroups: d.security_groups,
-        portSecurityEnabled: d.port_security_enabled,
-        deviceOwner: d.device_owner,
-      };
-      if (isFirewalled(p)) ports.push(p);
-    }
+    const ports = [...this.bound.values()]
+      .filter((b): b is { vif: VifPort; details: DeviceDetails } => !!b.details?.admin_state_up)
+      .map((b) => firewallPortOf(b.details))
+      .filter(isFirewalled);
     let info: SecurityGroupInfo = { security_groups: {}, sg_member_ips: {}, devices: {} };
     const withGroups = ports
       .filter((p) => p.portSecurityEnabled && p.securityGroups.length > 0)
@@ -781,21 +587,10 @@ export class OvsAgent {
         return;
       }
     }
-    const rules = Object.fromEntries(
-      Object.entries(info.security_groups).map(([id, rs]) => [id, rs.map(fromApiRule)]),
-    );
+    const { rules, members, remoteGroups } = groupStateOf(info);
     this.myGroups = new Set(ports.flatMap((p) => p.securityGroups));
-    this.remoteGroups = new Set(
-      Object.values(rules).flatMap((rs) => rs.map((r) => r.remote_group_id).filter((g): g is string => !!g)),
-    );
-    const ipOf = (m: string | [string, string]) => (Array.isArray(m) ? m[0] : m);
-    const members = Object.fromEntries(
-      Object.entries(info.sg_member_ips).map(([id, m]) => [
-        id,
-        { IPv4: (m.IPv4 ?? []).map(ipOf), IPv6: (m.IPv6 ?? []).map(ipOf) },
-      ]),
-    );
-    const r = fw.apply(ports, { rules, members });
+    this.remoteGroups = remoteGroups;
+    const r = this.firewall!.apply(ports, { rules, members });
     if (r.filterChanged || r.rawChanged) this.log.info(`Refreshed firewall for ${ports.length} port(s)`);
   }
 
@@ -810,46 +605,5 @@ export class OvsAgent {
       this.log.info(`Cleaning stale ${name} flows`);
       for (const c of stale) this.cli.delFlows(name, '', c);
     }
-  }
-
-  // ── report_state ───────────────────────────────────────────────────────────
-
-  private agentState() {
-    const c = this.cfg;
-    return {
-      binary: AGENT_BINARY,
-      host: c.host,
-      topic: 'N/A',
-      agent_type: AGENT_TYPE,
-      configurations: {
-        arp_responder_enabled: c.arpResponder,
-        baremetal_smartnic: false,
-        bridge_mappings: c.bridgeMappings,
-        datapath_type: c.datapathType,
-        devices: this.bound.size,
-        enable_distributed_routing: false,
-        extensions: c.extensions,
-        in_distributed_mode: false,
-        integration_bridge: c.integrationBridge,
-        l2_population: c.l2Population,
-        log_agent_heartbeats: false,
-        ovs_capabilities: {
-          datapath_types: ['netdev', 'system'],
-          iface_types: ['geneve', 'gre', 'internal', 'patch', 'system', 'tap', 'vxlan'],
-        },
-        ovs_hybrid_plug: c.firewall === 'iptables_hybrid',
-        resource_provider_bandwidths: {},
-        resource_provider_hypervisors: {},
-        resource_provider_inventory_defaults: {
-          allocation_ratio: 1.0,
-          min_unit: 1,
-          step_size: 1,
-          reserved: 0,
-        },
-        tunnel_types: c.tunnelTypes,
-        tunneling_ip: c.localIp || null,
-        vhostuser_socket_dir: c.vhostuserSocketDir,
-      },
-    };
   }
 }
