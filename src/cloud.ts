@@ -353,6 +353,7 @@ function novaNetworkApi(neutron: Neutron): NetworkApi {
     bindingHostId: (d['binding:host_id'] as string) ?? '',
     securityGroups: (d.security_groups as string[]) ?? [],
     projectId: d.project_id as string,
+    status: (d.status as string) ?? 'DOWN',
   });
   const bind = (id: string, b: { deviceId: string; deviceOwner: string; bindingHostId: string }) =>
     port(

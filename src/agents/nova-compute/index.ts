@@ -18,9 +18,9 @@ import type {
 } from '../../bus/index.js';
 import type { HostSpec } from '../../sim/layout.js';
 import type { LogContext, Logger } from '../../sim/oslo-log.js';
-import { HostMemory, QEMU_OVERHEAD_MB } from './memory.js';
+import { guestFootprintMb, HostMemory, QEMU_OVERHEAD_MB } from './memory.js';
 
-export { HostMemory, QEMU_OVERHEAD_MB } from './memory.js';
+export { guestFootprintMb, HostMemory, QEMU_OVERHEAD_MB } from './memory.js';
 
 /** power_state values (nova/compute/power_state.py). */
 const RUNNING = 1;
@@ -41,6 +41,11 @@ export interface NovaComputeOptions {
   log: { logger(module: string): Logger };
   now?: () => Date;
   qemuOverheadMb?: number;
+  /**
+   * The emulated host's memory (the world's host, which `free` reads); without one the agent
+   * models the host's memory from its HostSpec by itself.
+   */
+  memory?: HostMemory;
   /** report_interval (default 10 s); 0 = only on start and on changes. */
   reportIntervalMs?: number;
 }
@@ -50,6 +55,7 @@ const PY = '/usr/lib/python3.9/site-packages';
 export class NovaCompute {
   readonly host: HostSpec;
   readonly memory: HostMemory;
+  private readonly overheadMb: number;
   readonly domains = new Map<string, Domain>();
   private readonly bus: Bus;
   private readonly now: () => Date;
@@ -62,7 +68,8 @@ export class NovaCompute {
     this.bus = o.bus;
     this.host = o.host;
     this.now = o.now ?? (() => new Date());
-    this.memory = new HostMemory(o.host.ramMb, o.host.servicesRamMb, o.qemuOverheadMb ?? QEMU_OVERHEAD_MB);
+    this.memory = o.memory ?? new HostMemory(o.host.ramMb, o.host.servicesRamMb);
+    this.overheadMb = o.qemuOverheadMb ?? QEMU_OVERHEAD_MB;
     this.manager = o.log.logger('nova.compute.manager');
     this.driver = o.log.logger('nova.virt.libvirt.driver');
     const h = o.host.name;
@@ -90,8 +97,7 @@ export class NovaCompute {
       const { instances } = await this.bus.call('get_host_instances', { host: this.host.name });
       for (const { request, powerState } of instances) {
         const d = this.define(request);
-        if (powerState === RUNNING && this.memory.take(d.instance.uuid, d.instance.flavor.ramMb))
-          d.powerState = RUNNING;
+        if (powerState === RUNNING && this.take(d.instance)) d.powerState = RUNNING;
         else d.powerState = SHUTDOWN;
         this.say(
           d,
@@ -125,6 +131,11 @@ export class NovaCompute {
 
   private say(d: Domain, line: string): void {
     d.console.push(`[${this.now().toISOString()}] ${line}`);
+  }
+
+  /** qemu maps the guest's RAM when the domain starts: false when the host has not got it. */
+  private take(i: ComputeInstance): boolean {
+    return this.memory.allocate(i.uuid, guestFootprintMb(i.flavor.ramMb, this.overheadMb));
   }
 
   private define(r: BuildRequest): Domain {
@@ -165,7 +176,7 @@ export class NovaCompute {
         d,
         `port ${p.id} ${p.macAddress} on network ${p.networkName} (${p.networkType}${p.segmentationId === null ? '' : ` ${p.segmentationId}`}, MTU ${p.mtu}): ${p.fixedIps.map((x) => x.ipAddress).join(', ')}`,
       );
-    if (!this.memory.take(i.uuid, f.ramMb)) {
+    if (!this.take(i)) {
       // qemu cannot mmap the guest RAM: libvirt's error through the driver, then the manager
       // aborts the spawn and asks the conductor to reschedule (nova/compute/manager.py).
       // qemu stamps its stderr with microseconds: 2018-08-31T01:47:23.585048Z
@@ -175,7 +186,7 @@ export class NovaCompute {
       const err = `internal error: qemu unexpectedly closed the monitor: ${qemuTime} qemu-kvm: cannot set up guest memory 'pc.ram': Cannot allocate memory`;
       this.say(
         d,
-        `qemu-kvm: cannot set up guest memory 'pc.ram': Cannot allocate memory (needs ${this.memory.need(f.ramMb)} MB, ${this.memory.freeMb} MB free of ${this.memory.totalMb} MB)`,
+        `qemu-kvm: cannot set up guest memory 'pc.ram': Cannot allocate memory (needs ${guestFootprintMb(f.ramMb, this.overheadMb)} MB, ${this.memory.availableMb} MB free of ${this.memory.totalMb} MB)`,
       );
       this.driver.error(
         `Error launching a defined domain with XML: <domain type='kvm'> (${i.instanceName})`,
@@ -208,7 +219,7 @@ export class NovaCompute {
     d.powerState = RUNNING;
     this.say(
       d,
-      `domain ${i.instanceName} started (${this.memory.need(f.ramMb)} MB with qemu overhead; host ${this.memory.freeMb} MB free)`,
+      `domain ${i.instanceName} started (${guestFootprintMb(f.ramMb, this.overheadMb)} MB with qemu overhead; host ${this.memory.availableMb} MB free)`,
     );
     this.say(
       d,
@@ -264,7 +275,7 @@ export class NovaCompute {
     const d = this.mustGet(uuid);
     const ctx = this.ctx(requestId, d.instance);
     if (d.powerState !== RUNNING) {
-      if (!this.memory.take(uuid, d.instance.flavor.ramMb)) {
+      if (!this.take(d.instance)) {
         this.manager.error(
           `[instance: ${uuid}] Setting instance vm_state to ERROR: libvirt.libvirtError: internal error: qemu unexpectedly closed the monitor: qemu-kvm: cannot set up guest memory 'pc.ram': Cannot allocate memory`,
           ctx,
@@ -308,14 +319,16 @@ export class NovaCompute {
 
 /** Starts nova-compute on each compute host of a layout. */
 export async function startNovaComputes(
-  o: Omit<NovaComputeOptions, 'host' | 'log'> & {
+  o: Omit<NovaComputeOptions, 'host' | 'log' | 'memory'> & {
     hosts: HostSpec[];
     logFor: (host: string) => NovaComputeOptions['log'];
+    /** The emulated host's memory, when the hosts are emulated (the world's hosts). */
+    memoryFor?: (host: string) => HostMemory | undefined;
   },
 ): Promise<NovaCompute[]> {
   const agents = o.hosts
     .filter((h) => h.roles.includes('compute'))
-    .map((h) => new NovaCompute({ ...o, host: h, log: o.logFor(h.name) }));
+    .map((h) => new NovaCompute({ ...o, host: h, log: o.logFor(h.name), memory: o.memoryFor?.(h.name) }));
   await Promise.all(agents.map((a) => a.start()));
   return agents;
 }

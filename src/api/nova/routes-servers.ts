@@ -185,7 +185,7 @@ export function serverRoutes(app: FastifyInstance, nova: Nova): void {
 
   app.delete('/v2.1/servers/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
-    nova.servers.delete(ctxOf(request), id);
+    nova.lifecycle.delete(ctxOf(request), id);
     reply.code(204).send();
   });
 
@@ -199,7 +199,7 @@ export function serverRoutes(app: FastifyInstance, nova: Nova): void {
     switch (action) {
       case 'os-stop':
       case 'os-start':
-        nova.servers.action(ctx, id, action === 'os-stop' ? 'stop' : 'start');
+        nova.lifecycle.action(ctx, id, action === 'os-stop' ? 'stop' : 'start');
         return reply.code(202).send();
       case 'reboot': {
         const r = wrapped(body, 'reboot');
@@ -210,7 +210,7 @@ export function serverRoutes(app: FastifyInstance, nova: Nova): void {
             `${pyRepr(type)} is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']`,
             type,
           );
-        nova.servers.action(ctx, id, 'reboot', type.toUpperCase() as 'SOFT' | 'HARD');
+        nova.lifecycle.action(ctx, id, 'reboot', type.toUpperCase() as 'SOFT' | 'HARD');
         return reply.code(202).send();
       }
       case 'os-getConsoleOutput': {
@@ -222,7 +222,7 @@ export function serverRoutes(app: FastifyInstance, nova: Nova): void {
             throw fail('length', `${pyRepr(a.length)} is not of type 'integer', 'string'`, a.length);
           length = n === -1 ? null : n;
         }
-        return { output: await nova.servers.consoleOutput(ctx, id, length) };
+        return { output: await nova.lifecycle.consoleOutput(ctx, id, length) };
       }
       case 'os-getVNCConsole': {
         if (mv(request) >= 6) throw badRequest(`There is no such action: ${action}`);
@@ -264,6 +264,21 @@ export function serverRoutes(app: FastifyInstance, nova: Nova): void {
           (list as Obj[]).map((a) => ({ version: a.version, addr: a.addr })),
         ]),
       ),
+    };
+  });
+
+  app.get('/v2.1/servers/:id/os-interface', async (request) => {
+    const { id } = request.params as { id: string };
+    const ports = await nova.servers.interfaces(ctxOf(request), id);
+    return {
+      interfaceAttachments: ports.map((p) => ({
+        port_state: p.status,
+        fixed_ips: p.fixedIps.map((f) => ({ subnet_id: f.subnetId, ip_address: f.ipAddress })),
+        port_id: p.id,
+        net_id: p.networkId,
+        mac_addr: p.macAddress,
+        ...(mv(request) >= 70 ? { tag: null } : {}),
+      })),
     };
   });
 

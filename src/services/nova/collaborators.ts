@@ -44,6 +44,8 @@ export interface NovaPort {
   bindingHostId: string;
   securityGroups: string[];
   projectId: string;
+  /** Neutron's port status: DOWN until an agent has wired it, then ACTIVE. */
+  status: string;
 }
 
 export interface PortCreate {

@@ -2,7 +2,7 @@
 // service per compute host of the layout, placement inventories with Nova's defaults, service
 // liveness from the hosts' heartbeats (nova-compute reports every 10 s; a service is down after
 // service_down_time = 60 s without one), and the controller's nova-conductor and nova-scheduler.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ComputeServiceReport } from '../../bus/index.js';
 import type { HostSpec, Layout } from '../../sim/layout.js';
 import type { NovaServiceRow, PlacementRepo } from '../../store/index.js';
@@ -32,6 +32,12 @@ export interface ComputeNode {
   inventories: { VCPU: Inventory; MEMORY_MB: Inventory; DISK_GB: Inventory };
 }
 
+/** A uuid (version 5 shape) derived from a name, so the node keeps it across restarts. */
+function nodeUuid(seed: string): string {
+  const h = createHash('sha1').update(`compute_node:${seed}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /** Placement's capacity of one resource class: (total − reserved) × ratio. */
 export const capacity = (i: Inventory) => Math.floor((i.total - i.reserved) * i.allocationRatio);
 
@@ -59,8 +65,9 @@ export class Hosts {
     this.nodes = computes.map((host, i) => ({
       host,
       id: i + 1,
-      // Stable across restarts: the node is named after the compute service of its host.
-      uuid: this.service(host.name, 'nova-compute')?.uuid ?? randomUUID(),
+      // Stable across restarts: derived from the compute service's uuid (a different uuid, as
+      // the compute node and the service are different records in Nova).
+      uuid: nodeUuid(this.service(host.name, 'nova-compute')?.uuid ?? host.name),
       inventories: {
         VCPU: { total: host.vcpus, reserved: 0, allocationRatio: inventory.cpuRatio, maxUnit: host.vcpus },
         MEMORY_MB: {

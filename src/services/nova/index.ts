@@ -20,6 +20,7 @@ import { KeyPairs } from './keypairs.js';
 import { InstanceNetworking, type VifInfo } from './ports.js';
 import { Quotas } from './quotas.js';
 import { Scheduler } from './scheduler.js';
+import { ServerLifecycle } from './server-lifecycle.js';
 import { Servers } from './servers.js';
 import { POWER, VM } from './states.js';
 
@@ -70,6 +71,7 @@ export class Nova {
   readonly scheduler: Scheduler;
   readonly conductor: Conductor;
   readonly servers: Servers;
+  readonly lifecycle: ServerLifecycle;
   readonly consoles: Consoles;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -109,7 +111,6 @@ export class Nova {
     this.servers = new Servers(
       instances,
       keypairRepo,
-      placement,
       this.flavors,
       this.quotas,
       this.hosts,
@@ -117,6 +118,14 @@ export class Nova {
       o.network,
       networking,
       this.conductor,
+      o.logs.file('nova-api.log').logger('nova.compute.api'),
+      now,
+    );
+    this.lifecycle = new ServerLifecycle(
+      this.servers,
+      instances,
+      placement,
+      networking,
       o.bus,
       o.logs.file('nova-api.log').logger('nova.compute.api'),
       now,
@@ -126,7 +135,7 @@ export class Nova {
     this.unsubscribe.push(
       o.bus.subscribe('compute.report_state', (r) => this.hosts.report(r)),
       o.bus.subscribe('compute.instance_power_state', (e) =>
-        this.servers.powerChanged(e.uuid, e.host, e.powerState),
+        this.lifecycle.powerChanged(e.uuid, e.host, e.powerState),
       ),
       // An agent (re)starting asks what its host should run: the instances placed there.
       o.bus.serve('get_host_instances', ({ host }) => ({

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startNovaComputes } from '../../agents/nova-compute/index.js';
 import { Bus } from '../../bus/index.js';
-import { allInOne, layoutFromYaml, type Layout } from '../../sim/layout.js';
+import { allInOne, type Layout, layoutFromYaml } from '../../sim/layout.js';
 import { LogRegistry } from '../../sim/oslo-log.js';
 import { openDatabase } from '../../store/index.js';
 import { isServiceError, notFound } from '../errors.js';
@@ -62,6 +62,7 @@ function fakeNeutron() {
         bindingHostId: b.bindingHostId,
         securityGroups: b.securityGroups ?? [],
         projectId: b.projectId,
+        status: 'DOWN',
       };
       ports.set(id, p);
       return p;
@@ -141,7 +142,18 @@ async function cloud(layout: Layout) {
     await logs.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { nova, bus, agents, neutron, boot, log, stop };
+  const restartAgents = async () => {
+    for (const a of agents.splice(0)) a.stop();
+    agents.push(
+      ...(await startNovaComputes({
+        bus,
+        hosts: layout.hosts,
+        logFor: (h) => logs.file(`${h}/nova-compute.log`),
+        reportIntervalMs: 0,
+      })),
+    );
+  };
+  return { nova, bus, agents, neutron, boot, log, stop, restartAgents };
 }
 
 const allInOneWithRam = (ramMb: number): Layout => {
@@ -166,7 +178,7 @@ describe('nova build path', () => {
       assert.equal(c.agents[0].domains.get(vm.uuid)?.instance.instanceName, 'instance-00000001');
       assert.equal(c.agents[0].domains.get(vm.uuid)?.ports[0].mtu, 1450);
       // Deleting frees the port, the host's memory and the placement allocation; ids are not reused.
-      c.nova.servers.delete(ctx(), vm.uuid);
+      c.nova.lifecycle.delete(ctx(), vm.uuid);
       await new Promise((r) => setTimeout(r, 20));
       await c.bus.idle();
       assert.equal(c.neutron.ports.size, 0);
@@ -250,9 +262,17 @@ hosts:
     const c = await cloud(allInOneWithRam(6144));
     try {
       const node = c.nova.hosts.nodes[0];
-      assert.equal(c.nova.scheduler.fits(node, { vcpus: 1, memoryMb: 8448, diskGb: 1 }), false, 'max_unit = total');
+      assert.equal(
+        c.nova.scheduler.fits(node, { vcpus: 1, memoryMb: 8448, diskGb: 1 }),
+        false,
+        'max_unit = total',
+      );
       assert.equal(c.nova.scheduler.fits(node, { vcpus: 1, memoryMb: 6144, diskGb: 1 }), true);
-      assert.equal(c.nova.scheduler.fits(node, { vcpus: 129, memoryMb: 512, diskGb: 1 }), false, '8 × 16 vCPUs');
+      assert.equal(
+        c.nova.scheduler.fits(node, { vcpus: 129, memoryMb: 512, diskGb: 1 }),
+        false,
+        '8 × 16 vCPUs',
+      );
     } finally {
       await c.stop();
     }
@@ -268,12 +288,14 @@ hosts:
         networks: 'none',
         minCount: 10,
       });
-      assert.deepEqual(
-        instances.map((i) => i.displayName).slice(0, 2),
-        ['many-1', 'many-2'],
-      );
+      assert.deepEqual(instances.map((i) => i.displayName).slice(0, 2), ['many-1', 'many-2']);
       await assert.rejects(
-        c.nova.servers.create(ctx(), { name: 'one-more', imageRef: 'img-1', flavorRef: '1', networks: 'none' }),
+        c.nova.servers.create(ctx(), {
+          name: 'one-more',
+          imageRef: 'img-1',
+          flavorRef: '1',
+          networks: 'none',
+        }),
         (e) =>
           isServiceError(e) &&
           e.status === 403 &&
@@ -281,7 +303,10 @@ hosts:
       );
       await c.nova.idle();
       assert.equal(c.nova.servers.list(ctx('p2')).length, 0);
-      assert.throws(() => c.nova.servers.get(ctx('p2'), instances[0].uuid), (e) => isServiceError(e) && e.status === 404);
+      assert.throws(
+        () => c.nova.servers.get(ctx('p2'), instances[0].uuid),
+        (e) => isServiceError(e) && e.status === 404,
+      );
     } finally {
       await c.stop();
     }
@@ -291,24 +316,48 @@ hosts:
     const c = await cloud(allInOne());
     try {
       const vm = await c.boot('vm');
-      c.nova.servers.action(ctx(), vm.uuid, 'stop');
-      assert.throws(() => c.nova.servers.action(ctx(), vm.uuid, 'start'), (e) => isServiceError(e) && e.status === 409);
+      c.nova.lifecycle.action(ctx(), vm.uuid, 'stop');
+      assert.throws(
+        () => c.nova.lifecycle.action(ctx(), vm.uuid, 'start'),
+        (e) => isServiceError(e) && e.status === 409,
+      );
       await c.bus.idle();
       await new Promise((r) => setTimeout(r, 5));
       let now = c.nova.servers.get(ctx(), vm.uuid);
       assert.deepEqual([now.vmState, now.powerState, now.taskState], ['stopped', 4, null]);
       assert.throws(
-        () => c.nova.servers.action(ctx(), vm.uuid, 'stop'),
-        (e) => isServiceError(e) && e.message === `Cannot 'stop' instance ${vm.uuid} while it is in vm_state stopped`,
+        () => c.nova.lifecycle.action(ctx(), vm.uuid, 'stop'),
+        (e) =>
+          isServiceError(e) &&
+          e.message === `Cannot 'stop' instance ${vm.uuid} while it is in vm_state stopped`,
       );
-      c.nova.servers.action(ctx(), vm.uuid, 'start');
+      c.nova.lifecycle.action(ctx(), vm.uuid, 'start');
       await c.bus.idle();
       await new Promise((r) => setTimeout(r, 5));
       now = c.nova.servers.get(ctx(), vm.uuid);
       assert.deepEqual([now.vmState, now.powerState], ['active', 1]);
-      const out = await c.nova.servers.consoleOutput(ctx(), vm.uuid, 2);
+      const out = await c.nova.lifecycle.consoleOutput(ctx(), vm.uuid, 2);
       assert.equal(out.trim().split('\n').length, 2);
       assert.match(out, /domain instance-00000001 started/);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('a restarted nova-compute adopts the instances the conductor says live on its host', async () => {
+    const c = await cloud(allInOne());
+    try {
+      const vm = await c.boot('vm');
+      const stopped = await c.boot('off');
+      c.nova.lifecycle.action(ctx(), stopped.uuid, 'stop');
+      await c.bus.idle();
+      await new Promise((r) => setTimeout(r, 5));
+      await c.restartAgents();
+      const agent = c.agents[0];
+      assert.equal(agent.domains.get(vm.uuid)?.powerState, 1);
+      assert.equal(agent.domains.get(stopped.uuid)?.powerState, 4);
+      assert.equal(agent.domains.get(vm.uuid)?.ports[0].macAddress.slice(0, 8), 'fa:16:3e');
+      assert.equal(agent.memory.guestsMb, 512 + 64, 'only the running guest holds memory');
     } finally {
       await c.stop();
     }

@@ -22,6 +22,7 @@ const table: Record<string, Rule> = {
   'os_compute_api:servers:stop': projectMember,
   'os_compute_api:servers:reboot': projectMember,
   'os_compute_api:os-console-output': projectMember,
+  'os_compute_api:os-attach-interfaces:list': projectMember,
   'os_compute_api:os-remote-consoles': projectMember,
   'os_compute_api:server-metadata:index': projectMember,
   'os_compute_api:server-metadata:update': projectMember,

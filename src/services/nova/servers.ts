@@ -2,12 +2,12 @@
 // key pair, availability zone, networks, security groups, quota), list with filters, show,
 // delete, and the power actions, which nova-compute on the instance's host carries out.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Bus, ComputeFlavor, ComputeImage } from '../../bus/index.js';
+import type { ComputeFlavor, ComputeImage } from '../../bus/index.js';
 import type { Logger } from '../../sim/oslo-log.js';
-import type { InstanceRepo, InstanceRow, KeyPairRepo, PlacementRepo } from '../../store/index.js';
-import { badRequest, conflict, notFound, ServiceError } from '../errors.js';
+import type { InstanceRepo, InstanceRow, KeyPairRepo } from '../../store/index.js';
+import { badRequest, notFound } from '../errors.js';
 import { isAdmin, type RequestContext } from '../policy.js';
-import type { ImageLookup, NetworkApi } from './collaborators.js';
+import type { ImageLookup, NetworkApi, NovaPort } from './collaborators.js';
 import { type BuildJob, Conductor, instanceName } from './conductor.js';
 import type { Flavor, Flavors } from './flavors.js';
 import { DEFAULT_AZ, type Hosts } from './hosts.js';
@@ -78,7 +78,6 @@ export class Servers {
   constructor(
     private readonly repo: InstanceRepo,
     private readonly keypairs: KeyPairRepo,
-    private readonly placement: PlacementRepo,
     private readonly flavors: Flavors,
     private readonly quotas: Quotas,
     private readonly hosts: Hosts,
@@ -86,7 +85,6 @@ export class Servers {
     private readonly network: NetworkApi,
     private readonly networking: InstanceNetworking,
     private readonly conductor: Conductor,
-    private readonly bus: Bus,
     private readonly log: Logger,
     private readonly now: () => Date,
   ) {}
@@ -323,129 +321,10 @@ export class Servers {
     return host;
   }
 
-  delete(ctx: RequestContext, id: string): void {
-    const i = this.get(ctx, id, 'os_compute_api:servers:delete');
-    this.repo.update(i.uuid, { taskState: TASK.DELETING, updatedAt: this.now().toISOString() });
-    this.conductorTask(this.terminate(ctx, i));
-  }
-
-  private conductorTask(p: Promise<void>): void {
-    p.catch((e) => this.log.error(`Unexpected error: ${(e as Error).stack ?? e}`));
-  }
-
-  private async terminate(ctx: RequestContext, i: Instance): Promise<void> {
-    const logCtx = { requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId ?? undefined };
-    if (i.host)
-      await this.bus
-        .call(`terminate_instance.${i.host}`, { requestId: ctx.requestId, uuid: i.uuid })
-        .catch((e) => {
-          this.log.warning(
-            `[instance: ${i.uuid}] Could not reach ${i.host} to terminate: ${(e as Error).message}`,
-            logCtx,
-          );
-        });
-    const current = this.repo.get(i.uuid);
-    await this.networking.deallocate(ctx, (current?.networkInfo ?? i.networkInfo) as VifInfo[]);
-    this.placement.release(i.uuid);
-    this.placement.deleteConsoleTokens(i.uuid);
-    const now = this.now().toISOString();
-    this.repo.update(i.uuid, {
-      vmState: VM.DELETED,
-      taskState: null,
-      powerState: POWER.NOSTATE,
-      terminatedAt: now,
-      deletedAt: now,
-      updatedAt: now,
-      deleted: true,
-    });
-  }
-
-  /** os-stop, os-start, reboot: state checks as Nova's check_instance_state, then the host acts. */
-  action(
-    ctx: RequestContext,
-    id: string,
-    action: 'stop' | 'start' | 'reboot',
-    rebootType: 'SOFT' | 'HARD' = 'SOFT',
-  ): void {
-    const i = this.get(ctx, id, `os_compute_api:servers:${action}`);
-    const allowed: Record<typeof action, string[]> = {
-      stop: [VM.ACTIVE, VM.ERROR],
-      start: [VM.STOPPED],
-      reboot: [VM.ACTIVE, VM.STOPPED, VM.ERROR],
-    };
-    if (!allowed[action].includes(i.vmState) || (action === 'stop' && i.vmState === VM.ERROR && !i.host))
-      throw conflict(
-        `Cannot '${action}' instance ${i.uuid} while it is in vm_state ${i.vmState}`,
-        'InstanceInvalidState',
-      );
-    if (i.taskState !== null)
-      throw conflict(
-        `Cannot '${action}' instance ${i.uuid} while it is in task_state ${i.taskState}`,
-        'InstanceInvalidState',
-      );
-    if (!i.host) throw conflict(`Instance ${i.uuid} is not ready`, 'InstanceNotReady');
-    const host = i.host;
-    const task =
-      action === 'stop'
-        ? TASK.POWERING_OFF
-        : action === 'start'
-          ? TASK.POWERING_ON
-          : rebootType === 'HARD'
-            ? TASK.REBOOT_STARTED_HARD
-            : TASK.REBOOT_STARTED;
-    this.repo.update(i.uuid, { taskState: task, updatedAt: this.now().toISOString() });
-    const ref = { requestId: ctx.requestId, uuid: i.uuid };
-    const call =
-      action === 'stop'
-        ? this.bus.call(`stop_instance.${host}`, ref)
-        : action === 'start'
-          ? this.bus.call(`start_instance.${host}`, ref)
-          : this.bus.call(`reboot_instance.${host}`, { ...ref, type: rebootType });
-    this.conductorTask(
-      call.then(
-        (r) => {
-          this.repo.update(i.uuid, {
-            taskState: null,
-            powerState: r.powerState,
-            vmState: r.powerState === POWER.RUNNING ? VM.ACTIVE : VM.STOPPED,
-            updatedAt: this.now().toISOString(),
-          });
-        },
-        (e) => {
-          this.log.error(`[instance: ${i.uuid}] ${action} failed on ${host}: ${(e as Error).message}`);
-          this.repo.update(i.uuid, { taskState: null, updatedAt: this.now().toISOString() });
-        },
-      ),
-    );
-  }
-
-  async consoleOutput(ctx: RequestContext, id: string, length: number | null): Promise<string> {
-    const i = this.get(ctx, id, 'os_compute_api:os-console-output');
-    if (!i.host) throw conflict(`Instance ${i.uuid} is not ready`, 'InstanceNotReady');
-    try {
-      const r = await this.bus.call(`get_console_output.${i.host}`, {
-        requestId: ctx.requestId,
-        uuid: i.uuid,
-        length,
-      });
-      return r.output;
-    } catch {
-      throw new ServiceError(
-        'NotImplemented',
-        'Unable to get console output: the compute host does not answer.',
-        undefined,
-        501,
-      );
-    }
-  }
-
-  /** The instance's power state as its host reported it (stopped from inside the guest …). */
-  powerChanged(uuid: string, host: string, powerState: number): void {
-    const i = this.repo.get(uuid);
-    if (!i || i.host !== host || i.taskState !== null) return;
-    if (i.vmState === VM.ACTIVE && powerState === POWER.SHUTDOWN)
-      this.repo.update(uuid, { vmState: VM.STOPPED, powerState, updatedAt: this.now().toISOString() });
-    else if (i.powerState !== powerState) this.repo.update(uuid, { powerState });
+  /** os-interface: the server's ports as Neutron has them now. */
+  async interfaces(ctx: RequestContext, id: string): Promise<NovaPort[]> {
+    const i = this.get(ctx, id, 'os_compute_api:os-attach-interfaces:list');
+    return this.network.listPortsOfDevice(ctx, i.uuid);
   }
 
   setMetadata(

@@ -42,10 +42,19 @@ describe('nova key pairs', () => {
     });
 
   it('refuses what is not an OpenSSH public key with Nova’s 400', () => {
-    for (const bad of ['', 'ssh-rsa', 'ssh-what negative', 'ssh-rsa AAAA', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA==']) {
+    for (const bad of [
+      '',
+      'ssh-rsa',
+      'ssh-what negative',
+      'ssh-rsa AAAA',
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA==',
+    ]) {
       assert.throws(
         () => fingerprintOfPublicKey(bad),
-        (e) => isServiceError(e) && e.status === 400 && e.message === 'Keypair data is invalid: failed to generate fingerprint',
+        (e) =>
+          isServiceError(e) &&
+          e.status === 400 &&
+          e.message === 'Keypair data is invalid: failed to generate fingerprint',
       );
     }
   });

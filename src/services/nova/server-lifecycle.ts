@@ -1,0 +1,148 @@
+// What happens to a server after it is built (nova/compute/api.py → compute RPC): delete, the
+// power actions with Nova's state checks, the console log, and power states the host reports.
+// The instance's host carries each of them out over the bus.
+import type { Bus } from '../../bus/index.js';
+import type { Logger } from '../../sim/oslo-log.js';
+import type { InstanceRepo, PlacementRepo } from '../../store/index.js';
+import { conflict, ServiceError } from '../errors.js';
+import type { RequestContext } from '../policy.js';
+import type { InstanceNetworking, VifInfo } from './ports.js';
+import type { Instance, Servers } from './servers.js';
+import { POWER, TASK, VM } from './states.js';
+
+export class ServerLifecycle {
+  constructor(
+    private readonly servers: Pick<Servers, 'get'>,
+    private readonly repo: InstanceRepo,
+    private readonly placement: PlacementRepo,
+    private readonly networking: InstanceNetworking,
+    private readonly bus: Bus,
+    private readonly log: Logger,
+    private readonly now: () => Date,
+  ) {}
+
+  delete(ctx: RequestContext, id: string): void {
+    const i = this.servers.get(ctx, id, 'os_compute_api:servers:delete');
+    this.repo.update(i.uuid, { taskState: TASK.DELETING, updatedAt: this.now().toISOString() });
+    this.conductorTask(this.terminate(ctx, i));
+  }
+
+  private conductorTask(p: Promise<void>): void {
+    p.catch((e) => this.log.error(`Unexpected error: ${(e as Error).stack ?? e}`));
+  }
+
+  private async terminate(ctx: RequestContext, i: Instance): Promise<void> {
+    const logCtx = { requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId ?? undefined };
+    if (i.host)
+      await this.bus
+        .call(`terminate_instance.${i.host}`, { requestId: ctx.requestId, uuid: i.uuid })
+        .catch((e) => {
+          this.log.warning(
+            `[instance: ${i.uuid}] Could not reach ${i.host} to terminate: ${(e as Error).message}`,
+            logCtx,
+          );
+        });
+    const current = this.repo.get(i.uuid);
+    await this.networking.deallocate(ctx, (current?.networkInfo ?? i.networkInfo) as VifInfo[]);
+    this.placement.release(i.uuid);
+    this.placement.deleteConsoleTokens(i.uuid);
+    const now = this.now().toISOString();
+    this.repo.update(i.uuid, {
+      vmState: VM.DELETED,
+      taskState: null,
+      powerState: POWER.NOSTATE,
+      terminatedAt: now,
+      deletedAt: now,
+      updatedAt: now,
+      deleted: true,
+    });
+  }
+
+  /** os-stop, os-start, reboot: state checks as Nova's check_instance_state, then the host acts. */
+  action(
+    ctx: RequestContext,
+    id: string,
+    action: 'stop' | 'start' | 'reboot',
+    rebootType: 'SOFT' | 'HARD' = 'SOFT',
+  ): void {
+    const i = this.servers.get(ctx, id, `os_compute_api:servers:${action}`);
+    const allowed: Record<typeof action, string[]> = {
+      stop: [VM.ACTIVE, VM.ERROR],
+      start: [VM.STOPPED],
+      reboot: [VM.ACTIVE, VM.STOPPED, VM.ERROR],
+    };
+    if (!allowed[action].includes(i.vmState) || (action === 'stop' && i.vmState === VM.ERROR && !i.host))
+      throw conflict(
+        `Cannot '${action}' instance ${i.uuid} while it is in vm_state ${i.vmState}`,
+        'InstanceInvalidState',
+      );
+    if (i.taskState !== null)
+      throw conflict(
+        `Cannot '${action}' instance ${i.uuid} while it is in task_state ${i.taskState}`,
+        'InstanceInvalidState',
+      );
+    if (!i.host) throw conflict(`Instance ${i.uuid} is not ready`, 'InstanceNotReady');
+    const host = i.host;
+    const task =
+      action === 'stop'
+        ? TASK.POWERING_OFF
+        : action === 'start'
+          ? TASK.POWERING_ON
+          : rebootType === 'HARD'
+            ? TASK.REBOOT_STARTED_HARD
+            : TASK.REBOOT_STARTED;
+    this.repo.update(i.uuid, { taskState: task, updatedAt: this.now().toISOString() });
+    const ref = { requestId: ctx.requestId, uuid: i.uuid };
+    const call =
+      action === 'stop'
+        ? this.bus.call(`stop_instance.${host}`, ref)
+        : action === 'start'
+          ? this.bus.call(`start_instance.${host}`, ref)
+          : this.bus.call(`reboot_instance.${host}`, { ...ref, type: rebootType });
+    this.conductorTask(
+      call.then(
+        (r) => {
+          this.repo.update(i.uuid, {
+            taskState: null,
+            powerState: r.powerState,
+            vmState: r.powerState === POWER.RUNNING ? VM.ACTIVE : VM.STOPPED,
+            updatedAt: this.now().toISOString(),
+          });
+        },
+        (e) => {
+          this.log.error(`[instance: ${i.uuid}] ${action} failed on ${host}: ${(e as Error).message}`);
+          this.repo.update(i.uuid, { taskState: null, updatedAt: this.now().toISOString() });
+        },
+      ),
+    );
+  }
+
+  async consoleOutput(ctx: RequestContext, id: string, length: number | null): Promise<string> {
+    const i = this.servers.get(ctx, id, 'os_compute_api:os-console-output');
+    if (!i.host) throw conflict(`Instance ${i.uuid} is not ready`, 'InstanceNotReady');
+    try {
+      const r = await this.bus.call(`get_console_output.${i.host}`, {
+        requestId: ctx.requestId,
+        uuid: i.uuid,
+        length,
+      });
+      return r.output;
+    } catch {
+      throw new ServiceError(
+        'NotImplemented',
+        'Unable to get console output: the compute host does not answer.',
+        undefined,
+        501,
+      );
+    }
+  }
+
+  /** The instance's power state as its host reported it (stopped from inside the guest …). */
+  powerChanged(uuid: string, host: string, powerState: number): void {
+    const i = this.repo.get(uuid);
+    if (!i || i.host !== host || i.taskState !== null) return;
+    if (i.vmState === VM.ACTIVE && powerState === POWER.SHUTDOWN)
+      this.repo.update(uuid, { vmState: VM.STOPPED, powerState, updatedAt: this.now().toISOString() });
+    else if (i.powerState !== powerState) this.repo.update(uuid, { powerState });
+  }
+}
