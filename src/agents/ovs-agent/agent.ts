@@ -25,6 +25,7 @@ import { DEAD_VLAN_TAG } from './local-vlan.js';
 import { LocalNetworks, type LocalVlanMapping, type PhysState } from './networks.js';
 import { OvsCli } from './ovs-cli.js';
 import { type PortLike, portSignature } from './port-signature.js';
+import { pyRepr } from './py-repr.js';
 import {
   type DeviceDetails,
   type DeviceDetailsEntry,
@@ -152,7 +153,6 @@ export class OvsAgent {
   // ── start / stop ────────────────────────────────────────────────────────────
 
   start(): void {
-    this.log.info(`Mapping physical network(s) ${JSON.stringify(this.cfg.bridgeMappings)}`);
     const bus = this.o.bus;
     const subs = this.unsubscribe;
     subs.push(bus.subscribe('port.updated', ({ port }) => this.portEvent('updated', port)));
@@ -464,7 +464,7 @@ export class OvsAgent {
             this.bound.set(d.device, { vif, details: null });
             continue;
           }
-          this.log.info(`Port ${d.device} updated. Details: ${JSON.stringify(d)}`);
+          this.log.info(`Port ${d.device} updated. Details: ${pyRepr(d)}`);
           if (this.bindPort(vif, d)) (d.admin_state_up ? up : adminDown).push(d.device);
           else this.failedDevices.add(d.device);
         }
@@ -563,9 +563,7 @@ export class OvsAgent {
       }
     }
     if (up.length > 0 || down.length > 0)
-      this.log.info(
-        `Configuration for devices up ${JSON.stringify(up)} and devices down ${JSON.stringify(down)} completed.`,
-      );
+      this.log.info(`Configuration for devices up ${pyRepr(up)} and devices down ${pyRepr(down)} completed.`);
   }
 
   /** security_group_info_for_devices for every firewalled port, then one apply of the whole rule set. */
