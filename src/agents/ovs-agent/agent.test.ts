@@ -522,3 +522,32 @@ test("tshark on the underlay capture: the network's VNI and the inner echo seque
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("remote group members: a port of the group created or deleted elsewhere updates this host's ipset within a loop", async () => {
+  const bed = new Testbed(['compute1']);
+  bed.startAgent('compute1');
+  await bed.settle();
+  const n = bed.neutron;
+  const sg = n.createSecurityGroup();
+  const other = n.createSecurityGroup();
+  const net = n.createNetwork(1001);
+  bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.5', { security_groups: [sg] }));
+  await bed.settle();
+  const nf = bed.h('compute1').host.root.iptables();
+  const members = () => [...(nf.ipsets.get(`NIPv4${sg}`.slice(0, 29))?.members() ?? [])].sort();
+  assert.deepEqual(members(), ['10.0.0.5']);
+  const calls = () => n.calls.filter((c) => c === 'security_group_info_for_devices').length;
+  const before = calls();
+  n.createPort(net, 'compute9', '10.0.0.77', { security_groups: [other] }); // not a member: no refresh
+  bed.sched.runFor(2 * S);
+  await bed.settle();
+  assert.equal(calls(), before);
+  const p = n.createPort(net, 'compute9', '10.0.0.9', { security_groups: [sg] });
+  bed.sched.runFor(2 * S);
+  await bed.settle();
+  assert.deepEqual(members(), ['10.0.0.5', '10.0.0.9']);
+  n.deletePort(p.id);
+  bed.sched.runFor(2 * S);
+  await bed.settle();
+  assert.deepEqual(members(), ['10.0.0.5']);
+});
