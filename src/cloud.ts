@@ -27,6 +27,7 @@ import { internalContext, type RequestContext } from './services/policy.js';
 import { allInOne, type Layout } from './sim/layout.js';
 import { LogRegistry } from './sim/oslo-log.js';
 import { type Db, IdentityRepo, openDatabase } from './store/index.js';
+import { World } from './world/world.js';
 
 /** packstack's ports; `--port-offset N` adds N to each. */
 export const DEFAULT_PORTS = {
@@ -57,6 +58,8 @@ export interface CloudOptions {
   imageSizeCap?: number;
   /** Glance's [image_format] require_image_format_match (default true; Debian 12's Glance: false). */
   requireImageFormatMatch?: boolean;
+  /** Pacing of the emulated hosts' clock: 'realtime' (default) or 'manual' (tests step `world.sched`). */
+  worldPacing?: 'realtime' | 'manual';
   /** Concise progress lines for the console (the full story goes to the log files). */
   say?: (line: string) => void;
 }
@@ -82,6 +85,8 @@ export interface Cloud {
   readonly bus: Bus;
   readonly logs: LogRegistry;
   readonly layout: Layout;
+  /** The emulated hosts (kernel, Open vSwitch, memory, files) agents act on and host tools read. */
+  readonly world: World;
   readonly startedAt: Date;
   /** The database handle, for the services wired in later issues. */
   readonly db: Db;
@@ -160,6 +165,8 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
 
   const bus = new Bus();
   const layout = opts.layout ?? allInOne();
+  const world = new World(layout, { dataDir: opts.dataDir, pacing: opts.worldPacing });
+  world.start();
   // Neutron reads its real files; a bad value stops the start with the file and line.
   const neutronLog = logs.file('neutron-server.log');
   const neutron = new Neutron({
@@ -255,12 +262,14 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     bus,
     logs,
     layout,
+    world,
     startedAt,
     db,
     async stop() {
       if (stopped) return;
       stopped = true;
       await control.close();
+      world.stop();
       await Promise.all(listening.map((a) => a.close()));
       neutron.stop();
       for (const a of computeAgents) a.stop();

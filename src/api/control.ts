@@ -2,6 +2,8 @@
 // and `vm console` run inside the cloud's own process and stream their output back.
 // Protocol: newline-delimited JSON, both ways.
 //   client → {"argv": [...], "tty": bool, "columns": n}   then {"stdin": "…"} … and {"eof": true}
+//            and {"signal": "INT"} when the user presses Ctrl-C (the command's signal aborts; it
+//            still writes its last words, e.g. ping's statistics, and its exit code)
 //   server → {"stdout": "…"} | {"stderr": "…"} …          then {"exit": code}
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -15,7 +17,7 @@ export interface CommandIO {
   /** Input typed by the client (interactive consoles). */
   onInput(fn: (text: string) => void): void;
   onEnd(fn: () => void): void;
-  /** Aborted when the client goes away. */
+  /** Aborted when the client goes away or interrupts (Ctrl-C). */
   readonly signal: AbortSignal;
 }
 
@@ -120,6 +122,8 @@ export class ControlServer {
           for (const fn of inputs) fn(msg.stdin);
         } else if (msg.eof) {
           for (const fn of ends) fn();
+        } else if (msg.signal === 'INT') {
+          abort.abort();
         }
       }
     });

@@ -11,6 +11,8 @@ export interface ClientStreams {
   columns: number;
   /** Forward this process's stdin (interactive consoles). */
   stdin?: NodeJS.ReadableStream;
+  /** Aborting it sends the command an interrupt (Ctrl-C); the command still ends with its exit code. */
+  interrupt?: AbortSignal;
 }
 
 export function socketOf(dataDir: string): string {
@@ -27,6 +29,9 @@ export function runRemote(socketPath: string, argv: string[], io: ClientStreams)
     socket.setEncoding('utf8');
     socket.on('connect', () => {
       socket.write(`${JSON.stringify({ argv, tty: io.tty, columns: io.columns })}\n`);
+      io.interrupt?.addEventListener('abort', () => {
+        if (!socket.destroyed) socket.write(`${JSON.stringify({ signal: 'INT' })}\n`);
+      });
       if (io.stdin) {
         io.stdin.on('data', (d: Buffer | string) =>
           socket.write(`${JSON.stringify({ stdin: d.toString() })}\n`),

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { NotRunning, runRemote, socketOf } from './control-client.js';
 import { DataDirBusy, defaultDataDir } from './data-dir.js';
+import { hostCommand } from './host-cli.js';
 import { imageCommand, parseByteSize } from './image.js';
 import { up } from './up.js';
 
@@ -29,7 +30,8 @@ export async function main(argv: string[]): Promise<void> {
     .description(
       'An OpenStack cloud in one process: Keystone, Glance, Nova and Neutron with an emulated data plane.',
     )
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .enablePositionalOptions();
 
   program
     .command('up')
@@ -87,6 +89,8 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   program.addCommand(imageCommand());
+
+  program.addCommand(hostCommand());
 
   try {
     await program.parseAsync(argv);

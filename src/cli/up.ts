@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type Cloud, startCloud } from '../cloud.js';
 import { type LayoutOptions, resolveLayout } from '../sim/layout.js';
 import { acquireLock, controlSocketPath, DataDirBusy, removeRunFile, writeRunFile } from './data-dir.js';
+import { registerHostCommands } from './host-command.js';
 import { writeCredentialFiles } from './rc-files.js';
 import { registerStatus } from './status.js';
 
@@ -51,6 +52,7 @@ export async function up(o: UpOptions): Promise<Running> {
     throw e;
   }
   registerStatus(cloud);
+  registerHostCommands(cloud);
   const socket = controlSocketPath(dataDir);
   await cloud.control.listen(socket);
   const rc = writeCredentialFiles(
