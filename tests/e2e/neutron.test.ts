@@ -195,6 +195,82 @@ describe('neutron with the real openstack client', () => {
     assert.equal(own.mtu, 1450);
   });
 
+  it('pages, sorts, filters and trims lists; refuses unknown attributes and filters', async () => {
+    const names = ['pg-c', 'pg-a', 'pg-b'];
+    const r = await api('POST', '/networks', { networks: names.map((name) => ({ name, tags: ['pg'] })) });
+    assert.equal(r.status, 201);
+    const page1 = await api(
+      'GET',
+      '/networks?tags=pg&sort_key=name&sort_dir=asc&limit=2&fields=name&fields=id',
+    );
+    assert.deepEqual(
+      (page1.body.networks as Row[]).map((n) => Object.keys(n).sort().join(',') + ':' + n.name),
+      ['id,name:pg-a', 'id,name:pg-b'],
+    );
+    const next = (page1.body.networks_links as { rel: string; href: string }[]).find((l) => l.rel === 'next');
+    assert.ok(next);
+    const page2 = await fetch(next.href, { headers: { 'X-Auth-Token': token } });
+    const body2 = (await page2.json()) as { networks: Row[] };
+    assert.deepEqual(
+      body2.networks.map((n) => n.name),
+      ['pg-c'],
+    );
+    const bogus = await api('POST', '/networks', { network: { name: 'x', bogus: 1 } });
+    assert.equal(bogus.status, 400);
+    assert.deepEqual(bogus.body, {
+      NeutronError: { type: 'HTTPBadRequest', message: "Unrecognized attribute(s) 'bogus'", detail: '' },
+    });
+    const badFilter = await api('GET', '/networks?colour=blue');
+    assert.equal(badFilter.status, 400);
+    const missing = await api('GET', '/networks/1c492619-0304-43a7-9c85-ce14da300098');
+    assert.deepEqual(missing.body, {
+      NeutronError: {
+        type: 'NetworkNotFound',
+        message: 'Network 1c492619-0304-43a7-9c85-ce14da300098 could not be found.',
+        detail: '',
+      },
+    });
+    const unknownUrl = await api('GET', '/bogus');
+    assert.equal(unknownUrl.status, 404);
+  });
+
+  it("answers 404 for another project's resources and 403 for visible ones it may not change", async () => {
+    const demoToken = (await os(['token', 'issue', '-f', 'value', '-c', 'id'], cloud.demo)).trim();
+    const asDemo = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${base}/v2.0${path}`, {
+        method,
+        headers: { 'X-Auth-Token': demoToken, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json().catch(() => ({}))) as Row };
+    };
+    const adminNet = (await osJson(['network', 'show', 'vxlan10'])).id as string;
+    const hidden = await asDemo('GET', `/networks/${adminNet}`);
+    assert.equal(hidden.status, 404);
+    assert.equal((hidden.body.NeutronError as Row).type, 'NetworkNotFound');
+    assert.equal((await asDemo('DELETE', `/networks/${adminNet}`)).status, 404);
+    const pub = (await osJson(['network', 'show', 'public'])).id as string;
+    const change = await asDemo('PUT', `/networks/${pub}`, { network: { name: 'mine' } });
+    assert.equal(change.status, 403);
+    assert.deepEqual(change.body, {
+      NeutronError: {
+        type: 'PolicyNotAuthorized',
+        message: 'rule:update_network is disallowed by policy',
+        detail: '',
+      },
+    });
+    const onPublic = await asDemo('POST', '/ports', { port: { network_id: pub } });
+    assert.equal(onPublic.status, 403);
+    const p1 = (await osJson(['port', 'show', 'p1'])).id as string;
+    assert.equal((await asDemo('GET', `/ports/${p1}`)).status, 404);
+    const fip = await asDemo('POST', '/floatingips', { floatingip: { floating_network_id: pub } });
+    assert.equal(fip.status, 201, 'a member may take a floating IP of the external network');
+    const specific = await asDemo('POST', '/floatingips', {
+      floatingip: { floating_network_id: pub, floating_ip_address: '172.24.4.250' },
+    });
+    assert.equal(specific.status, 403);
+  });
+
   it('gives 200 ports from 8 parallel clients 200 distinct addresses and MACs', async () => {
     const net = await api('POST', '/networks', { network: { name: 'par' } });
     const netId = (net.body.network as Row).id as string;

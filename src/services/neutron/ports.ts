@@ -3,7 +3,7 @@
 // transaction, and the schema keeps IPs per subnet and MACs per network unique.
 import { randomInt } from 'node:crypto';
 import type { Doc } from '../../store/neutron-repo.js';
-import { isAdmin, type RequestContext } from '../policy.js';
+import { internalContext, isAdmin, type RequestContext } from '../policy.js';
 import { parseNet } from './address.js';
 import { prepareBody } from './attributes.js';
 import {
@@ -122,7 +122,8 @@ export class Ports {
    * the security groups.
    */
   insert(ctx: RequestContext, network: Doc, body: Record<string, unknown>, internal: boolean): Doc {
-    const std = standardAttributes(this.core, ctx, body);
+    // The cloud's own ports (router, gateway, floating IP, DHCP) name their project themselves.
+    const std = standardAttributes(this.core, internal ? internalContext() : ctx, body);
     if (!internal) this.quotas.check(std.project_id, 'port', 1);
     const extension = this.core.config.ml2.extensionDrivers;
     const deviceOwner = (body.device_owner as string | undefined) ?? '';
