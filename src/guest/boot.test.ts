@@ -186,7 +186,7 @@ test('under real-time pacing the boot and a command follow the wall clock (guest
     assert.equal(r.code, 0);
     assert.match(r.output, /2 packets transmitted, 2 packets received/);
     // one second of virtual time between the two echoes: ~50 ms of wall time at speed 20
-    assert.ok(wall > 30 && wall < 1000, String(wall));
+    assert.ok(wall > 30 && wall < 5000, String(wall));
   } finally {
     driver.stop();
   }

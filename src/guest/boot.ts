@@ -52,7 +52,9 @@ function kernelStep(os: GuestOs, lines: [number, string][]): Step {
   return (next) => {
     let i = 0;
     const one = (): void => {
-      while (i < lines.length && lines[i][0] * 1e9 <= os.sched.now - os.bootAt) {
+      // (real-time pacing makes the clock fractional: compare with half a nanosecond of slack and
+      // wait whole nanoseconds, or rounding could reschedule the same instant forever)
+      while (i < lines.length && os.bootAt + lines[i][0] * 1e9 <= os.sched.now + 0.5) {
         os.console.line(kernelStamp(lines[i][0]) + lines[i][1]);
         i++;
       }
@@ -60,7 +62,7 @@ function kernelStep(os: GuestOs, lines: [number, string][]): Step {
         next();
         return;
       }
-      os.after(os.bootAt + lines[i][0] * 1e9 - os.sched.now, one);
+      os.after(Math.max(1, Math.ceil(os.bootAt + lines[i][0] * 1e9 - os.sched.now)), one);
     };
     one();
   };

@@ -311,7 +311,10 @@ export class Udhcpc {
     this.rawOff = this.o.dev.capture((_t, frame, dir) => {
       if (dir !== 'rx' || this.state === 'dead') return;
       const repr = dhcpOfFrame(frame);
-      if (repr !== null) this.onReply(repr);
+      // udhcpc is a process woken by its packet socket: it acts after the kernel has finished
+      // with the frame (else the ACK would also reach the IP layer after the address was set,
+      // and be answered with port unreachable)
+      if (repr !== null) this.o.os.after(0, () => this.state !== 'dead' && this.onReply(repr));
     });
   }
 
