@@ -71,7 +71,9 @@ export interface BuildRequest {
 export type BuildResult =
   | { outcome: 'active'; powerState: number; launchedAt: string }
   /** The host could not spawn it: the conductor reschedules to an alternate or fails the build. */
-  | { outcome: 'reschedule'; reason: string; exceptionClass: string };
+  | { outcome: 'reschedule'; reason: string; exceptionClass: string }
+  /** Not worth another host (BuildAbortException): the build fails with this reason. */
+  | { outcome: 'abort'; reason: string };
 
 export interface InstanceRef {
   requestId: string;

@@ -321,22 +321,35 @@ export function serverRoutes(app: FastifyInstance, nova: Nova): void {
   });
 
   // Neutron tells Nova about port changes (network-changed, network-vif-plugged …).
-  app.post('/v2.1/os-server-external-events', async (request) => {
+  app.post('/v2.1/os-server-external-events', async (request, reply) => {
     const ctx = ctxOf(request);
     novaPolicy.enforce('os_compute_api:os-server-external-events:create', ctx);
     const b = request.body as { events?: Obj[] } | undefined;
     if (!b || !Array.isArray(b.events) || b.events.length === 0)
       throw fail('events', "'events' is a required property", b);
-    const events = b.events.map((e): Obj & { code: number; status: string } => {
-      const uuid = String(e.server_uuid ?? '');
-      const i = nova.servers.byUuid(uuid);
-      if (!i) return { ...e, code: 404, status: 'failed' };
-      return { ...e, code: 200, status: 'completed' };
+    const events = b.events.map((e) => {
+      const name = String(e.name ?? '');
+      if (
+        !['network-changed', 'network-vif-plugged', 'network-vif-unplugged', 'network-vif-deleted'].includes(
+          name,
+        )
+      )
+        throw fail(
+          'name',
+          `${pyRepr(e.name)} is not one of ['network-changed', 'network-vif-plugged', 'network-vif-unplugged', 'network-vif-deleted', …]`,
+          e.name,
+        );
+      const r = nova.lifecycle.externalEvent(ctx, {
+        name,
+        serverUuid: String(e.server_uuid ?? ''),
+        tag: typeof e.tag === 'string' ? e.tag : null,
+        status: typeof e.status === 'string' ? e.status : 'completed',
+      });
+      return { ...e, status: e.status ?? 'completed', code: r.code };
     });
+    // 404 when no event named a known server, 207 when some did not (os-server-external-events).
     if (events.every((e) => e.code === 404)) throw instanceNotFound(String(b.events[0].server_uuid));
-    for (const e of events)
-      if (e.code === 200 && e.name === 'network-changed')
-        nova.servers.refreshNetworkInfo(ctx, String(e.server_uuid));
+    if (events.some((e) => e.code !== 200)) reply.code(207);
     return { events };
   });
 }

@@ -196,6 +196,22 @@ export class Conductor {
         });
         return;
       }
+      if (result.outcome === 'abort') {
+        await this.networking.deallocate(ctx, vifs);
+        this.fail(
+          inst,
+          `Build of instance ${uuid} aborted: ${result.reason}`,
+          faultDetails(
+            'compute/manager.py',
+            2494,
+            '_build_resources',
+            'raise exception.BuildAbortException(',
+          ),
+          'BuildAbortException',
+          logCtx,
+        );
+        return;
+      }
       // The host failed the build: nova-compute cleans up its networking and asks to reschedule.
       await this.networking.deallocate(ctx, vifs);
       this.scheduler.release(uuid);

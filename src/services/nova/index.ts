@@ -123,6 +123,7 @@ export class Nova {
     );
     this.lifecycle = new ServerLifecycle(
       this.servers,
+      (ctx, uuid) => this.servers.refreshNetworkInfo(ctx, uuid),
       instances,
       placement,
       networking,

@@ -32,6 +32,7 @@ const ctx = (projectId = 'p1', admin = false): RequestContext => ({
 /** Just enough Neutron: one VXLAN network with a /24 and sequential addresses. */
 function fakeNeutron() {
   const ports = new Map<string, NovaPort>();
+  const created: ((p: NovaPort) => void)[] = [];
   let next = 3;
   let macs = 0x10;
   const net = {
@@ -65,6 +66,7 @@ function fakeNeutron() {
         status: 'DOWN',
       };
       ports.set(id, p);
+      for (const fn of created) fn(p);
       return p;
     },
     updatePortBinding: async (_c, id, b) => {
@@ -80,10 +82,10 @@ function fakeNeutron() {
     floatingIpsOfPort: async () => [],
     resolveSecurityGroups: async (_c, _p, names) => names.map((n) => `sg-${n}`),
   };
-  return { api, ports };
+  return { api, ports, created };
 }
 
-async function cloud(layout: Layout) {
+async function cloud(layout: Layout, o: { vifPluggingTimeoutMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'nova-unit-'));
   const db = openDatabase(':memory:');
   const bus = new Bus();
@@ -118,6 +120,7 @@ async function cloud(layout: Layout) {
     hosts: layout.hosts,
     logFor: (h) => logs.file(`${h}/nova-compute.log`),
     reportIntervalMs: 0,
+    vifPluggingTimeoutMs: o.vifPluggingTimeoutMs,
   });
   await bus.idle();
   const boot = async (name: string, c = ctx(), flavorRef = '1') => {
@@ -357,7 +360,41 @@ hosts:
       assert.equal(agent.domains.get(vm.uuid)?.powerState, 1);
       assert.equal(agent.domains.get(stopped.uuid)?.powerState, 4);
       assert.equal(agent.domains.get(vm.uuid)?.ports[0].macAddress.slice(0, 8), 'fa:16:3e');
-      assert.equal(agent.memory.guestsMb, 512 + 64, 'only the running guest holds memory');
+      assert.equal(agent.driver.memory().usedMb, 5120 + 512 + 64, 'only the running guest holds memory');
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('waits for network-vif-plugged when told to, and aborts the build without it', async () => {
+    const c = await cloud(allInOne(), { vifPluggingTimeoutMs: 200 });
+    try {
+      const lost = await c.boot('no-event');
+      assert.equal(lost.vmState, 'error');
+      assert.equal(
+        (lost.fault as { message: string }).message,
+        `Build of instance ${lost.uuid} aborted: Failed to allocate the network(s), not rescheduling.`,
+      );
+      assert.equal(c.neutron.ports.size, 0);
+      assert.match(
+        await c.log('localhost/nova-compute.log'),
+        /Timeout waiting for \[\('network-vif-plugged', 'port-/,
+      );
+      // Neutron says the VIF is up (as its agents will once they wire the port): the build completes.
+      c.neutron.created.push((p) =>
+        setTimeout(
+          () =>
+            c.nova.lifecycle.externalEvent(ctx('p1', true), {
+              name: 'network-vif-plugged',
+              serverUuid: p.deviceId,
+              tag: p.id,
+              status: 'completed',
+            }),
+          20,
+        ),
+      );
+      const ok = await c.boot('with-event');
+      assert.equal(ok.vmState, 'active');
     } finally {
       await c.stop();
     }

@@ -13,6 +13,7 @@ import { POWER, TASK, VM } from './states.js';
 export class ServerLifecycle {
   constructor(
     private readonly servers: Pick<Servers, 'get'>,
+    private readonly refresh: (ctx: RequestContext, uuid: string) => void,
     private readonly repo: InstanceRepo,
     private readonly placement: PlacementRepo,
     private readonly networking: InstanceNetworking,
@@ -144,5 +145,23 @@ export class ServerLifecycle {
     if (i.vmState === VM.ACTIVE && powerState === POWER.SHUTDOWN)
       this.repo.update(uuid, { vmState: VM.STOPPED, powerState, updatedAt: this.now().toISOString() });
     else if (i.powerState !== powerState) this.repo.update(uuid, { powerState });
+  }
+
+  /**
+   * An event from Neutron (os-server-external-events): `network-changed` refreshes the server's
+   * network info; `network-vif-plugged` goes to the server's host, where nova-compute waits
+   * for it before a build counts as done. 404 for a server that is not there.
+   */
+  externalEvent(
+    ctx: RequestContext,
+    e: { name: string; serverUuid: string; tag: string | null; status: string },
+  ): { code: number } {
+    const i = this.repo.get(e.serverUuid);
+    if (!i) return { code: 404 };
+    if (!i.host) return { code: 422 };
+    if (e.name === 'network-changed') this.refresh(ctx, i.uuid);
+    else if (e.name === 'network-vif-plugged' && e.tag && e.status === 'completed')
+      this.bus.publish('compute.vif_plugged', { host: i.host, uuid: i.uuid, portId: e.tag });
+    return { code: 200 };
   }
 }
