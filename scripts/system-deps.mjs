@@ -8,6 +8,8 @@ export const debianTools = [
   { command: 'glance', packages: ['python3-glanceclient'] },
   { command: 'neutron', packages: ['python3-neutronclient'] },
   { command: 'tshark', packages: ['tshark'] },
+  // the host-tools tests compare pocketstack's tcpdump lines with the real tcpdump reading the same pcap
+  { command: 'tcpdump', packages: ['tcpdump'] },
   { command: 'qemu-img', packages: ['qemu-utils'] },
   { command: 'ssh-keygen', packages: ['openssh-client'] },
 ];
