@@ -102,7 +102,7 @@ test('udhcpc renews at T1 = lease/2 with a unicast REQUEST and keeps the address
   const t1 = (l.sched.now - bootedAt) / 1e9;
   assert.ok(t1 > 43200 && t1 < 43210, String(t1));
   assert.equal(l.addressOf(g), '10.0.0.5');
-  assert.equal(g.os!.dhcp?.state, 'bound');
+  assert.equal(g.os!.dhcp.get('eth0')?.state, 'bound');
 });
 
 test('a config drive gives the datasource locally: hostname, no metadata wait, status block', () => {

@@ -175,7 +175,7 @@ export class Udhcpc {
     this.state = 'dead';
     this.clearTimer();
     this.listenNone();
-    if (this.o.os.dhcp === this) this.o.os.dhcp = null;
+    if (this.o.os.dhcp.get(this.o.dev.name) === this) this.o.os.dhcp.delete(this.o.dev.name);
   }
 
   /** SIGUSR1: renew now (what `kill -USR1` on the pid file does). */

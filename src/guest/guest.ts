@@ -13,7 +13,7 @@ import { cirrosRelease } from './cirros.js';
 import { ConsoleLog } from './console-log.js';
 import { type ConfigDrive, type MetadataClient, noMetadataService } from './datasource.js';
 import { kernelStamp } from './kernel-log.js';
-import { type Flavor, GuestOs } from './os.js';
+import { type Flavor, GuestOs, type NicSpec } from './os.js';
 import { BufferIo, type Io, ProcHandle } from './proc.js';
 import { Shell, type User } from './shell.js';
 
@@ -35,6 +35,8 @@ export interface GuestOptions {
   mac: string | Uint8Array;
   /** The hypervisor's tap for the NIC (null: no network backend). */
   tap: Tap | null;
+  /** More NICs (eth1, eth2 …: a server on several networks); CirrOS configures only eth0 at boot. */
+  extraNics?: { mac: string | Uint8Array; tap: Tap | null }[];
   flavor: Flavor;
   /** Glance image name: `cirros-0.5.2-x86_64-disk` boots 0.5.2, anything else CirrOS 0.3.4. */
   image?: string;
@@ -74,6 +76,7 @@ export class Guest {
   readonly hostname: string;
   readonly ec2Id: string;
   readonly mac: Uint8Array;
+  private readonly nics: NicSpec[];
   private booted = false;
   private firstBoot = true;
   private bootWaiters: (() => void)[] = [];
@@ -88,9 +91,16 @@ export class Guest {
       typeof opts.instanceId === 'number'
         ? `i-${opts.instanceId.toString(16).padStart(8, '0')}`
         : opts.instanceId;
-    const mac = typeof opts.mac === 'string' ? parseMac(opts.mac) : opts.mac;
-    if (mac === null) throw new Error(`invalid MAC address: ${String(opts.mac)}`);
-    this.mac = mac;
+    const macOf = (m: string | Uint8Array): Uint8Array => {
+      const b = typeof m === 'string' ? parseMac(m) : m;
+      if (b === null) throw new Error(`invalid MAC address: ${String(m)}`);
+      return b;
+    };
+    this.mac = macOf(opts.mac);
+    this.nics = [
+      { mac: this.mac, tap: opts.tap },
+      ...(opts.extraNics ?? []).map((n) => ({ mac: macOf(n.mac), tap: n.tap })),
+    ];
     const rng = new Random(opts.seed ?? seedOf(opts.uuid));
     this.mhz = 2100 + rng.int(500_000) / 1000;
     this.keySeed = rng.u32();
@@ -117,8 +127,7 @@ export class Guest {
         availabilityZone: o.availabilityZone ?? 'nova',
         launchIndex: o.launchIndex ?? 0,
       },
-      this.mac,
-      o.tap,
+      this.nics,
       this.console,
       o.latency,
       this.mhz,
@@ -164,8 +173,7 @@ export class Guest {
     os.console.line('');
     os.console.line('The system is going down NOW!');
     os.console.line('Sent SIGTERM to all processes');
-    const dhcp = os.dhcp;
-    if (dhcp !== null) {
+    for (const dhcp of [...os.dhcp.values()]) {
       os.console.line(os.release.udhcpcStyle === '1.29' ? 'udhcpc: received SIGTERM' : 'Received SIGTERM');
       dhcp.stop();
     }

@@ -12,6 +12,7 @@
 //     uuid: server.id,
 //     mac: 'fa:16:3e:2b:7c:11',     // the port's MAC
 //     tap,                          // the guest's eth0 sits behind it (carrier comes up on boot)
+//     extraNics: [{ mac, tap }],    // eth1 … for more ports (CirrOS configures only eth0 itself)
 //     flavor: { ram: 512, vcpus: 1, disk: 1 },
 //     image: 'cirros-0.3.4-x86_64', // cirros-0.5.x… boots CirrOS 0.5 texts
 //     configDrive: false,           // true = Nova force_config_drive: hostname without metadata
@@ -44,6 +45,6 @@ export {
 } from './datasource.js';
 export { type Lease, Udhcpc } from './dhcp-client.js';
 export { Guest, type GuestOptions, type PowerState, sanitizeHostname } from './guest.js';
-export { type Flavor, GuestOs } from './os.js';
+export { type Flavor, GuestOs, type NicSpec } from './os.js';
 export { BufferIo, type Io, type Proc, ProcHandle } from './proc.js';
 export { APPLETS, type Command, type CommandContext, Shell, type User } from './shell.js';

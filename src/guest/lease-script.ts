@@ -8,6 +8,7 @@
 //                                                   "route: SIOCADDRT: File exists" + WARN pair)
 // `deconfig` is `ifconfig $interface 0.0.0.0`; `leasefail`/`nak` fall to the script's usage line.
 
+import type { NetDevice } from '../kernel/device.js';
 import { ipToString } from '../wire/ipv4-address.js';
 import { type Lease, type ScriptEvent, Udhcpc, type UdhcpcOptions } from './dhcp-client.js';
 import { addRoute, delRoute, setIfAddress, setIfBroadcast, setIfNetmask } from './netconfig.js';
@@ -18,10 +19,10 @@ const DEFAULT_MTU = 1500;
 
 export function cirrosDhcpcScript(
   os: GuestOs,
+  dev: NetDevice,
   print: (line: string) => void,
 ): (event: ScriptEvent, lease: Lease | null) => void {
   return (event, lease) => {
-    const dev = os.ns.dev(lease?.interface ?? 'eth0') ?? os.eth0;
     if (event === 'deconfig') {
       setIfAddress(os.ns, dev, 0);
       return;
@@ -73,9 +74,10 @@ export function cirrosUdhcpc(
   os: GuestOs,
   o: Partial<Omit<UdhcpcOptions, 'os' | 'script' | 'print'>> & { print: (line: string) => void },
 ): Udhcpc {
+  const dev = o.dev ?? os.eth0;
   const client = new Udhcpc({
     os,
-    dev: o.dev ?? os.eth0,
+    dev,
     timeout: o.timeout ?? 3,
     retries: o.retries ?? 3,
     tryagain: o.tryagain ?? 20,
@@ -85,10 +87,11 @@ export function cirrosUdhcpc(
     extraOptions: o.extraOptions ?? [],
     hostname: o.hostname,
     print: (line) => o.print(line),
-    script: cirrosDhcpcScript(os, (line) => o.print(line)),
+    script: cirrosDhcpcScript(os, dev, (line) => o.print(line)),
     onForegroundExit: o.onForegroundExit ?? (() => {}),
   });
-  os.dhcp?.kill();
-  os.dhcp = client;
+  // one daemon per interface (its pid file is /var/run/udhcpc.<iface>.pid): a new one replaces it
+  os.dhcp.get(dev.name)?.kill();
+  os.dhcp.set(dev.name, client);
   return client;
 }

@@ -29,6 +29,12 @@ export interface Datasource {
   items: Record<string, string>;
 }
 
+/** A virtio NIC: its MAC and the hypervisor's tap behind it (null: no backend). */
+export interface NicSpec {
+  mac: Uint8Array;
+  tap: Tap | null;
+}
+
 export interface GuestIdentity {
   /** Server name (display name). */
   name: string;
@@ -49,12 +55,13 @@ export class GuestOs {
   readonly host: Host;
   readonly ns: Namespace;
   readonly eth0: ExternalDevice;
+  readonly nics: ExternalDevice[];
   /** `hostname`; /etc/hostname of the image says `cirros` until a datasource gives another. */
   hostname = 'cirros';
   /** Files the guest wrote at run time (/etc/resolv.conf …); static files are computed on read. */
   readonly files = new Map<string, string>();
-  /** The DHCP client daemon of eth0 (started by S40-network or `udhcpc`). */
-  dhcp: Udhcpc | null = null;
+  /** The DHCP client daemons by interface (S40-network's on eth0, others started by `udhcpc`). */
+  readonly dhcp = new Map<string, Udhcpc>();
   datasource: Datasource | null = null;
   alive = true;
   /** Virtual time (ns) of power-on. */
@@ -68,8 +75,8 @@ export class GuestOs {
     readonly release: CirrosRelease,
     readonly flavor: Flavor,
     readonly id: GuestIdentity,
-    readonly mac: Uint8Array,
-    readonly tap: Tap | null,
+    /** The virtio NICs in PCI order: eth0, eth1 … (the first is the one CirrOS configures). */
+    readonly nicSpecs: NicSpec[],
     readonly console: ConsoleLog,
     latency: LatencyModel | undefined,
     /** Seeded per-guest constants (CPU MHz, SSH host key bytes). */
@@ -77,21 +84,29 @@ export class GuestOs {
     readonly hostKeySeed: number,
   ) {
     this.bootAt = sched.now;
-    this.host = new Host(id.name, sched, latency ?? tap?.host.latency);
+    const anyTap = nicSpecs.find((n) => n.tap !== null)?.tap;
+    this.host = new Host(id.name, sched, latency ?? anyTap?.host.latency);
     this.ns = this.host.root;
     this.ns.lo.mtu = release.loMtu;
-    if (tap !== null) {
-      this.eth0 = attachNamespaceAsGuest(tap, this.ns, mac, 1500, 'eth0');
-    } else {
-      // a domain without an interface backend: the NIC exists but nothing is behind it
-      this.eth0 = this.host.addExternalDevice('eth0', () => {}, { mac, kind: 'dummy' });
-      this.eth0.carrier = false;
-    }
-    // The guest kernel brings the NIC up only when ifup/udhcpc configures it.
-    this.eth0.setUp(false);
-    this.eth0.qdisc = 'pfifo_fast';
     this.ns.lo.qdisc = 'noqueue';
     this.ns.lo.txqueuelen = 0;
+    this.nics = nicSpecs.map((n, i) => {
+      const name = `eth${i}`;
+      let dev: ExternalDevice;
+      if (n.tap !== null) {
+        dev = attachNamespaceAsGuest(n.tap, this.ns, n.mac, 1500, name);
+      } else {
+        // a NIC without a backend: it exists, nothing is behind it
+        dev = this.host.addExternalDevice(name, () => {}, { mac: n.mac, kind: 'dummy' });
+        dev.carrier = false;
+      }
+      // the guest kernel brings a NIC up only when ifup/udhcpc configures it
+      dev.setUp(false);
+      dev.qdisc = 'pfifo_fast';
+      return dev;
+    });
+    if (this.nics.length === 0) throw new Error('a guest needs at least one NIC');
+    this.eth0 = this.nics[0];
   }
 
   /** Seconds since power-on, as /proc/uptime. */
@@ -124,17 +139,20 @@ export class GuestOs {
     this.timers.delete(h);
   }
 
-  /** Power-off: every process and timer of this boot stops, the NIC leaves the tap. */
+  /** Power-off: every process and timer of this boot stops, the NICs leave their taps. */
   halt(): void {
     if (!this.alive) return;
     for (const p of [...this.procs]) p.kill();
     this.procs.clear();
-    this.dhcp?.kill();
+    for (const c of [...this.dhcp.values()]) c.kill();
     this.alive = false;
     for (const h of this.timers) this.sched.cancel(h);
     this.timers.clear();
-    this.eth0.setUp(false);
-    if (this.tap !== null && this.tap.onTransmitToGuest !== null) this.tap.detachGuest();
+    for (const [i, dev] of this.nics.entries()) {
+      dev.setUp(false);
+      const tap = this.nicSpecs[i].tap;
+      if (tap !== null && tap.onTransmitToGuest !== null) tap.detachGuest();
+    }
   }
 
   /** The nameservers of /etc/resolv.conf. */

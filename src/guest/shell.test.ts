@@ -216,3 +216,27 @@ test('ping -i, -w and Ctrl-C run on virtual time and print the statistics', () =
   );
   s2.close();
 });
+
+test('a second NIC is eth1: down after boot, `udhcpc -i eth1` configures it', () => {
+  const l = new GuestLab(3);
+  l.network('net1', '10.0.0.0/24', '10.0.0.1');
+  l.network('net2', '10.0.1.0/24', null);
+  l.dhcpServer(l.namespace('qdhcp-1', 'net1', '10.0.0.2/24'), 'net1', { [VM1]: '10.0.0.5' });
+  l.dhcpServer(l.namespace('qdhcp-2', 'net2', '10.0.1.2/24'), 'net2', { 'fa:16:3e:00:00:99': '10.0.1.9' });
+  const tap2 = l.host.addTap('tapvm1-b', { mtu: 1450 });
+  tap2.setUp(true);
+  l.nets.get('net2')!.br.addPort(tap2);
+  const vm = l.guest('vm1', 'net1', VM1, {
+    configDrive: true,
+    extraNics: [{ mac: 'fa:16:3e:00:00:99', tap: tap2 }],
+  });
+  assert.ok(l.bootAll([vm], 60));
+  assert.match(l.exec(vm, 'ip link show eth1').output, /^3: eth1: <BROADCAST,MULTICAST> mtu 1500 /);
+  const r = l.exec(vm, 'udhcpc -i eth1 -q');
+  assert.match(r.output, /Lease of 10\.0\.1\.9 obtained, lease time 86400\n$/);
+  assert.match(l.exec(vm, 'ping -c 1 10.0.1.2').output, /1 packets received/);
+  // the isolated network sends no router: eth0's default route stays
+  assert.match(l.exec(vm, 'ip route').output, /^default via 10\.0\.0\.1 dev eth0 \n/);
+  vm.destroy();
+  assert.ok(!tap2.carrier);
+});
