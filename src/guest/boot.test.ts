@@ -191,3 +191,42 @@ test('under real-time pacing the boot and a command follow the wall clock (guest
     driver.stop();
   }
 });
+
+test('a metadata service that answers: the EC2 datasource is found and names the guest', () => {
+  const l = lab();
+  const md: Record<string, string> = {
+    'meta-data/instance-id': 'i-00000001',
+    'meta-data/local-hostname': 'vm1.novalocal',
+    'meta-data/hostname': 'vm1.novalocal',
+    'meta-data/placement/availability-zone': 'nova',
+    'meta-data/ami-launch-index': '0',
+    'meta-data/local-ipv4': '10.0.0.5',
+    'meta-data/instance-type': 'm1.tiny',
+  };
+  const urls: string[] = [];
+  const g = l.guest('vm1', 'net1', VM1, {
+    metadata: {
+      get(os, url, done) {
+        urls.push(url);
+        // a first request lost while the route is fresh, then answers 2 ms later
+        const body =
+          urls.length === 1 ? null : (md[url.replace('http://169.254.169.254/2009-04-04/', '')] ?? null);
+        os.after(2e6, () => done(body));
+      },
+    },
+  });
+  assert.ok(l.bootAll([g], 30));
+  const log = g.console.text;
+  assert.match(
+    log,
+    /checking http:\/\/169\.254\.169\.254\/2009-04-04\/instance-id\nfailed 1\/20: up \d+\.\d\d\. request failed\nsuccessful after 2\/20 tries: up \d+\.\d\d\. iid=i-00000001\n/,
+  );
+  assert.ok(log.includes('warning: no ec2 metadata for public-keys\n'));
+  assert.ok(log.includes('found datasource (ec2, net)\n'));
+  assert.ok(
+    log.includes(
+      '=== datasource: ec2 net ===\ninstance-id: i-00000001\nname: N/A\navailability-zone: nova\nlocal-hostname: vm1.novalocal\nlaunch-index: 0\n',
+    ),
+  );
+  assert.ok(log.endsWith('vm1 login: '));
+});
