@@ -160,7 +160,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     imageDir,
     imageSizeCap: opts.imageSizeCap,
     requireFormatMatch: opts.requireImageFormatMatch,
-    log: glanceLog.logger('glance.api.v2.images'),
+    log: glanceLog,
   });
 
   const bus = new Bus();

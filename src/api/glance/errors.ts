@@ -31,10 +31,28 @@ const explanations: Record<number, string> = {
   409: 'There was a conflict when trying to complete your request.',
 };
 
-/** The media type a 415 names (webob's HTTPUnsupportedMediaType body). */
-export class UnsupportedMediaType extends ServiceError {
-  constructor(readonly mediaType: string) {
-    super('UnsupportedMediaType', mediaType);
+/** webob errors whose body is their own template, not explanation + detail (415, 405). */
+export class TemplatedError extends ServiceError {
+  constructor(
+    kind: ConstructorParameters<typeof ServiceError>[0],
+    readonly text: string,
+    readonly headers: Record<string, string>,
+  ) {
+    super(kind, text);
+  }
+}
+
+export class UnsupportedMediaType extends TemplatedError {
+  constructor(mediaType: string) {
+    super('UnsupportedMediaType', `The request media type ${mediaType} is not supported by this server.`, {
+      'Accept-Patch': ACCEPT_PATCH,
+    });
+  }
+}
+
+export class MethodNotAllowed extends TemplatedError {
+  constructor(method: string, allow: string) {
+    super('MethodNotAllowed', `The method ${method} is not allowed for this resource.`, { Allow: allow });
   }
 }
 
@@ -83,8 +101,7 @@ export function errorOffer(accept: string | undefined): Offer {
 }
 
 function body(e: ServiceError, esc: (s: string) => string): string {
-  if (e instanceof UnsupportedMediaType)
-    return `The request media type ${esc(e.mediaType)} is not supported by this server.\n<br /><br />\n`;
+  if (e instanceof TemplatedError) return `${esc(e.text)}\n<br /><br />\n`;
   const detailed = e instanceof DetailedError;
   const explanation = detailed ? (explanations[e.status] ?? '') : e.message;
   const detail = detailed ? e.detail : '';
@@ -94,7 +111,7 @@ function body(e: ServiceError, esc: (s: string) => string): string {
 export function glanceError(e: ServiceError, request: FastifyRequest): ErrorReply {
   const status = `${e.status} ${titles[e.status] ?? 'Error'}`;
   const offer = errorOffer(header(request, 'accept'));
-  const headers = e instanceof UnsupportedMediaType ? { 'Accept-Patch': ACCEPT_PATCH } : undefined;
+  const headers = e instanceof TemplatedError ? e.headers : undefined;
   if (offer === 'html')
     return {
       status: e.status,

@@ -14,7 +14,7 @@ import {
 } from '../../services/glance/index.js';
 import type { RequestContext } from '../../services/policy.js';
 import { baseUrl, header } from '../http.js';
-import { UnsupportedMediaType } from './errors.js';
+import { MethodNotAllowed, UnsupportedMediaType } from './errors.js';
 import { imageListView, imageView, memberView } from './views.js';
 
 type Params = { id: string; tag: string; member: string };
@@ -169,6 +169,29 @@ export function glanceRoutes(app: FastifyInstance, glance: Glance): void {
     if (!s) throw notFound('The resource could not be found.');
     return s;
   });
+
+  // Glance's router answers other methods on its paths with 405 and the allowed ones.
+  const allowed: [string, string[]][] = [
+    ['/v2/images', ['GET', 'POST']],
+    ['/v2/images/:id', ['GET', 'PATCH', 'DELETE']],
+    ['/v2/images/:id/file', ['GET', 'PUT']],
+    ['/v2/images/:id/actions/deactivate', ['POST']],
+    ['/v2/images/:id/actions/reactivate', ['POST']],
+    ['/v2/images/:id/tags/:tag', ['PUT', 'DELETE']],
+    ['/v2/images/:id/members', ['GET', 'POST']],
+    ['/v2/images/:id/members/:member', ['GET', 'PUT', 'DELETE']],
+    ['/v2/schemas/:name', ['GET']],
+  ];
+  for (const [url, methods] of allowed) {
+    const others = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !methods.includes(m));
+    app.route({
+      method: others,
+      url,
+      handler: async (request) => {
+        throw new MethodNotAllowed(request.method, methods.join(', '));
+      },
+    });
+  }
 
   app.get('/v2/info/import', async () => ({
     'import-methods': { description: 'Import methods available.', type: 'array', value: IMPORT_METHODS },

@@ -82,7 +82,7 @@ describe('glance service', () => {
   const glance = new Glance(openDatabase(':memory:'), {
     imageDir: dir,
     imageSizeCap: 1 << 20,
-    log: new LogFile(null).logger('glance'),
+    log: new LogFile(null),
   });
   const demo = member('p-demo');
   const other = member('p-other');

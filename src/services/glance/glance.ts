@@ -44,7 +44,8 @@ export interface GlanceOptions {
   imageSizeCap?: number;
   /** [image_format] require_image_format_match (default true, as current Glance). */
   requireFormatMatch?: boolean;
-  log: Logger;
+  /** glance-api.log: the service writes as Glance's modules (images, image_data, image_actions). */
+  log: { logger(module: string): Logger };
 }
 
 export interface ImagePage {
@@ -62,6 +63,12 @@ export interface ImageDataRead {
 // Glance keeps microseconds, so images created in a row sort in creation order; a clock that
 // never repeats a millisecond does the same here.
 let lastStamp = 0;
+const logContext = (ctx: RequestContext) => ({
+  requestId: ctx.requestId,
+  userId: ctx.userId,
+  projectId: ctx.projectId ?? undefined,
+});
+
 const now = () => {
   lastStamp = Math.max(Date.now(), lastStamp + 1);
   return new Date(lastStamp).toISOString();
@@ -72,7 +79,7 @@ export class Glance {
   readonly files: ImageFiles;
   readonly limits: UploadLimits;
   readonly members: ImageMembers;
-  private readonly log: Logger;
+  private readonly log: { images: Logger; data: Logger; actions: Logger };
 
   constructor(
     private readonly db: Db,
@@ -84,7 +91,11 @@ export class Glance {
       sizeCap: o.imageSizeCap ?? IMAGE_SIZE_CAP_DEFAULT,
       requireFormatMatch: o.requireFormatMatch ?? true,
     };
-    this.log = o.log;
+    this.log = {
+      images: o.log.logger('glance.api.v2.images'),
+      data: o.log.logger('glance.api.v2.image_data'),
+      actions: o.log.logger('glance.api.v2.image_actions'),
+    };
     this.members = new ImageMembers(this.repo, (ctx, id) => this.findImage(ctx, id), now);
     // A process that stopped mid-upload left a part file and a `saving` image: both go back.
     this.files.removeStrayParts();
@@ -159,7 +170,7 @@ export class Glance {
     glancePolicy.enforce('add_image', ctx, { owner });
     this.applyToImage(ctx, image, changes);
     this.repo.insertImage(image);
-    this.log.info(`Image ${id} created`, { requestId: ctx.requestId });
+    this.log.images.info(`Image ${id} created`, logContext(ctx));
     return image;
   }
 
@@ -258,7 +269,7 @@ export class Glance {
     if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
     inTransaction(this.db, () => this.repo.markDeleted(id, now()));
     this.files.remove(id);
-    this.log.info(`Image ${id} deleted`, { requestId: ctx.requestId });
+    this.log.images.info(`Image ${id} deleted`, logContext(ctx));
   }
 
   /** POST …/actions/deactivate and reactivate: idempotent, only between active and deactivated. */
@@ -271,7 +282,7 @@ export class Glance {
     if (image.status === to) return;
     if (image.status !== from) throw forbidden(`Not allowed to ${action} image in status '${image.status}'`);
     this.repo.saveImage({ ...image, status: to, updatedAt: now() });
-    this.log.info(`Image ${id} is ${action}d`, { requestId: ctx.requestId });
+    this.log.actions.info(`Image ${id} is ${action}d`, logContext(ctx));
   }
 
   addTag(ctx: RequestContext, id: string, tag: string): void {
@@ -311,7 +322,7 @@ export class Glance {
       const current = this.repo.getImage(id);
       if (current && !current.deleted && current.status === 'saving')
         this.repo.saveImage({ ...current, status: 'queued', updatedAt: now() });
-      this.log.error(`Failed to upload image ${id}: ${why}`, { requestId: ctx.requestId });
+      this.log.data.error(`Failed to upload image ${id}: ${why}`, logContext(ctx));
     };
     try {
       if (declaredLength !== undefined && declaredLength > this.limits.sizeCap) {
@@ -321,7 +332,9 @@ export class Glance {
           'The incoming image is too large: The provided image is too large.',
         );
       }
-      const data = await storeImageData(this.files, saving, body, this.limits, this.log);
+      const data = await storeImageData(this.files, saving, body, this.limits, (m) =>
+        this.log.data.warning(m, logContext(ctx)),
+      );
       const current = this.repo.getImage(id);
       if (!current || current.deleted) {
         this.files.remove(id);
@@ -342,9 +355,10 @@ export class Glance {
         updatedAt: now(),
       };
       this.repo.saveImage(active);
-      this.log.info(`Image ${id} uploaded: ${data.size} bytes, checksum ${data.checksum}`, {
-        requestId: ctx.requestId,
-      });
+      this.log.data.info(
+        `Image ${id} uploaded: ${data.size} bytes, checksum ${data.checksum}`,
+        logContext(ctx),
+      );
       return active;
     } catch (e) {
       restore((e as Error).message);

@@ -7,7 +7,6 @@ import { createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Logger } from '../../sim/oslo-log.js';
 import type { ImageRow } from '../../store/index.js';
 import { badRequest, isServiceError, ServiceError } from '../errors.js';
 import { tooLarge } from './errors.js';
@@ -62,7 +61,7 @@ export async function storeImageData(
   image: ImageRow,
   body: Readable,
   limits: UploadLimits,
-  log: Logger,
+  warn: (message: string) => void,
 ): Promise<StoredData> {
   const md5 = createHash('md5');
   const sha512 = createHash('sha512');
@@ -94,7 +93,7 @@ export async function storeImageData(
     await pipeline(meter, createWriteStream(part, { flags: 'w' }));
     const inspection = inspector.finish(size);
     if (inspection.detected !== image.diskFormat)
-      log.warning(
+      warn(
         `Image ${image.id} declared ${image.diskFormat ?? 'None'} but its data looks like ${inspection.detected}`,
       );
     if (inspection.refusal) throw badRequest(inspection.refusal);
