@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { makeCirros } from '../../src/cli/image.js';
 import { run, startTestCloud, type TestCloud } from './harness.js';
 
+/** A command line's words, so argument lists read as the commands a user types. */
+const words = (line: string) => line.split(' ');
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 const CAP = 4 * 1024 * 1024;
 
@@ -117,16 +119,9 @@ describe('glance with the real clients', () => {
   it('a member cannot publicize, sees its private image, another project does not', async () => {
     let r = await osc(
       [
-        'image',
-        'create',
-        '--public',
-        '--disk-format',
-        'qcow2',
-        '--container-format',
-        'bare',
-        '--file',
+        ...words('image create --public --disk-format qcow2 --container-format bare --file'),
         cirros,
-        'pub',
+        ...words('pub'),
       ],
       cloud.demo,
     );
@@ -134,16 +129,9 @@ describe('glance with the real clients', () => {
     assert.match(r.stderr, /You are not authorized to complete publicize_image action/);
     r = await osc(
       [
-        'image',
-        'create',
-        '--private',
-        '--disk-format',
-        'qcow2',
-        '--container-format',
-        'bare',
-        '--file',
+        ...words('image create --private --disk-format qcow2 --container-format bare --file'),
         cirros,
-        'demo-private',
+        ...words('demo-private'),
       ],
       cloud.demo,
     );
@@ -177,18 +165,9 @@ describe('glance with the real clients', () => {
   it('a shared image: the owner adds a member project, which sees it by id and lists it once accepted', async () => {
     let r = await osc(
       [
-        'image',
-        'create',
-        '--shared',
-        '--disk-format',
-        'qcow2',
-        '--container-format',
-        'bare',
-        '--file',
+        ...words('image create --shared --disk-format qcow2 --container-format bare --file'),
         cirros,
-        'demo-shared',
-        '-f',
-        'json',
+        ...words('demo-shared -f json'),
       ],
       cloud.demo,
     );
@@ -211,14 +190,7 @@ describe('glance with the real clients', () => {
     const zeros = join(cloud.dataDir, 'zeros.img');
     writeFileSync(zeros, Buffer.alloc(1024 * 1024));
     const r = await glance([
-      'image-create',
-      '--name',
-      'rawlie',
-      '--disk-format',
-      'qcow2',
-      '--container-format',
-      'bare',
-      '--file',
+      ...words('image-create --name rawlie --disk-format qcow2 --container-format bare --file'),
       zeros,
     ]);
     assert.notEqual(r.code, 0);
@@ -237,14 +209,7 @@ describe('glance with the real clients', () => {
     const big = join(cloud.dataDir, 'big.img');
     writeFileSync(big, Buffer.alloc(CAP + 1));
     const r = await glance([
-      'image-create',
-      '--name',
-      'toobig',
-      '--disk-format',
-      'raw',
-      '--container-format',
-      'bare',
-      '--file',
+      ...words('image-create --name toobig --disk-format raw --container-format bare --file'),
       big,
     ]);
     assert.notEqual(r.code, 0);
