@@ -37,6 +37,16 @@ const ETHERTYPES: Record<number, string> = {
   35020: 'LLDP',
 };
 
+/**
+ * A MAC as tcpdump prints it: with -n as is; without, `Broadcast` for ff:ff:ff:ff:ff:ff and the
+ * vendor from its OUI table, where Neutron's fa:16:3e and the kernel's random MACs are unknown.
+ */
+function macText(f: Uint8Array, off: number, o: PrintOptions): string {
+  const m = macToString(f, off);
+  if (o.numeric) return m;
+  return m === 'ff:ff:ff:ff:ff:ff' ? 'Broadcast' : `${m} (oui Unknown)`;
+}
+
 function ethertypeName(t: number): string {
   return `ethertype ${ETHERTYPES[t] ?? 'Unknown'} (0x${t.toString(16).padStart(4, '0')})`;
 }
@@ -51,7 +61,7 @@ function ether(f: Uint8Array, off: number, end: number, o: PrintOptions): string
   let type = u16(f, off + 12);
   let p = off + 14;
   let prefix = '';
-  if (o.link) prefix = `${macToString(f, off + 6)} > ${macToString(f, off)}, `;
+  if (o.link) prefix = `${macText(f, off + 6, o)} > ${macText(f, off, o)}, `;
   const length = end - off;
   if (type === 0x8100) {
     if (end - p < 4) return `${prefix}${ethertypeName(type)}, length ${length}: [|vlan]`;
@@ -77,28 +87,29 @@ function payload(
   bare: boolean,
 ): string {
   if (type === 0x0800) return (bare ? '' : 'IP ') + ipv4(f, p, end, o);
-  if (type === 0x0806) return (bare ? '' : 'ARP, ') + arp(f, p, end);
+  if (type === 0x0806) return (bare ? '' : 'ARP, ') + arp(f, p, end, o);
   if (type === 0x86dd) return `${bare ? '' : 'IP6 '}[|ip6]`;
   return bare ? '' : `${ethertypeName(type)}, length ${end - p + 14}: `;
 }
 
-function arp(f: Uint8Array, p: number, end: number): string {
+function arp(f: Uint8Array, p: number, end: number, o: PrintOptions): string {
   if (end - p < 8) return '[|arp]';
   const hrd = u16(f, p);
   const pro = u16(f, p + 2);
   const op = u16(f, p + 6);
   if (hrd !== 1 || pro !== 0x0800 || f[p + 4] !== 6 || f[p + 5] !== 4 || end - p < 28)
     return `Unknown Hardware (${hrd}) (len ${end - p})`;
-  const sha = macToString(f, p + 8);
+  const sha = macText(f, p + 8, o);
   const spa = ip4(f, p + 14);
   const tha = macToString(f, p + 18);
+  const thaText = tha === '00:00:00:00:00:00' ? '' : ` (${macText(f, p + 18, o)})`;
   const tpa = ip4(f, p + 24);
   const len = `, length ${end - p}`;
+  const head = o.verbose ? 'Ethernet (len 6), IPv4 (len 4), ' : '';
   if (op === 1) {
-    const thaText = tha === '00:00:00:00:00:00' ? '' : ` (${tha})`;
-    return `Request who-has ${tpa}${thaText} tell ${spa}${len}`;
+    return `${head}Request who-has ${tpa}${thaText} tell ${spa}${len}`;
   }
-  if (op === 2) return `Reply ${spa} is-at ${sha}${len}`;
+  if (op === 2) return `${head}Reply ${spa} is-at ${sha}${len}`;
   return `Unknown (${op})${len}`;
 }
 
@@ -186,7 +197,7 @@ function udp(f: Uint8Array, p: number, end: number, src: string, dst: string, o:
   if (dport === 4789 && end - data >= 8) {
     const flags = f[data];
     const vni = (f[data + 4] << 16) | (f[data + 5] << 8) | f[data + 6];
-    const inner = ether(f, data + 8, end, { ...o, link: o.link, verbose: false });
+    const inner = ether(f, data + 8, end, o);
     return `${addrs}VXLAN, flags [${flags & 0x08 ? 'I' : '.'}] (0x${flags.toString(16).padStart(2, '0')}), vni ${vni}\n${inner}`;
   }
   if ((sport === 67 || sport === 68 || dport === 67 || dport === 68) && end - data >= 240) {

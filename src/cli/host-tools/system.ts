@@ -202,10 +202,12 @@ export async function tail(ctx: ToolContext, args: string[]): Promise<number> {
         seen.set(p, now);
       }
     }, 250);
-    ctx.io.signal.addEventListener('abort', () => {
+    const stop = () => {
       clearInterval(timer);
       resolve();
-    });
+    };
+    if (ctx.io.signal.aborted) stop();
+    else ctx.io.signal.addEventListener('abort', stop);
   });
   return 130;
 }
