@@ -19,8 +19,6 @@ import type { UdpSocket } from '../kernel/sockets.js';
 import type { TimerHandle } from '../sim/scheduler.js';
 import {
   BOOTREPLY,
-  BOOTREQUEST,
-  buildDhcp,
   DHCP_CLIENT_PORT,
   DHCP_SERVER_PORT,
   DHCPACK,
@@ -29,42 +27,25 @@ import {
   DHCPOFFER,
   DHCPRELEASE,
   DHCPREQUEST,
-  type DhcpOptions,
   type DhcpRepr,
-  OPT_MAX_MESSAGE_SIZE,
-  OPT_MESSAGE_TYPE,
-  OPT_PARAMETER_LIST,
-  OPT_REQUESTED_IP,
-  OPT_SERVER_ID,
-  OPT_VENDOR_CLASS,
   parseDhcp,
 } from '../wire/dhcp.js';
-import { ETHERTYPE_IPV4 } from '../wire/ethernet.js';
-import { emitIpv4, IP_PROTO_UDP, ipv4HeaderLen, ipv4Repr } from '../wire/ipv4.js';
 import { ipToString } from '../wire/ipv4-address.js';
 import { macToString } from '../wire/mac.js';
-import { emitUdp, UDP_HEADER_LEN } from '../wire/udp.js';
-import type { CirrosRelease } from './cirros.js';
+import {
+  dhcpOfFrame,
+  type Lease,
+  leaseFrom,
+  type RequestFields,
+  rawBroadcastFrame,
+  udhcpcMessages,
+  udhcpcPacket,
+} from './dhcp-packets.js';
 import type { GuestOs } from './os.js';
 
-const S = 1e9;
+export type { Lease };
 
-/** What the script gets (busybox exports these as environment variables). */
-export interface Lease {
-  interface: string;
-  ip: number;
-  subnet?: number;
-  broadcast?: number;
-  router: number[];
-  dns: number[];
-  domain?: string;
-  hostname?: string;
-  mtu?: number;
-  /** Option 121 as pairs, as the `staticroutes` variable. */
-  staticroutes: { network: number; prefixLen: number; gateway: number }[];
-  lease: number;
-  serverid: number;
-}
+const S = 1e9;
 
 export type ScriptEvent = 'deconfig' | 'bound' | 'renew' | 'leasefail' | 'nak';
 
@@ -97,42 +78,6 @@ export interface UdhcpcOptions {
 
 type State = 'init' | 'requesting' | 'bound' | 'renewing' | 'rebinding' | 'released' | 'dead';
 
-/** busybox's dhcp_optflags entries with OPTION_REQ, in table order: subnet, router, dns, hostname, domain, broadcast, ntp. */
-const DEFAULT_REQUESTED = [1, 3, 6, 12, 15, 28, 42];
-/** IP_UDP_DHCP_SIZE: the largest reply udhcpc accepts (576), sent as option 57. */
-const MAX_SIZE = 576;
-
-/** The busybox message texts of a release. */
-function messages(r: CirrosRelease) {
-  if (r.udhcpcStyle === '1.29') {
-    const p = 'udhcpc: ';
-    return {
-      started: `${p}started, v${r.busybox}`,
-      discover: `${p}sending discover`,
-      select: (ip: string) => `${p}sending select for ${ip}`,
-      lease: (ip: string, t: number) => `${p}lease of ${ip} obtained, lease time ${t}`,
-      noLease: `${p}no lease, failing`,
-      renew: (srv: string) => `${p}sending renew to ${srv}`,
-      lost: `${p}lease lost, entering init state`,
-      nak: `${p}received DHCP NAK`,
-      release: (ip: string, srv: string) => `${p}sending release of ${ip} to ${srv}`,
-      released: `${p}entering released state`,
-    };
-  }
-  return {
-    started: `udhcpc (v${r.busybox}) started`,
-    discover: 'Sending discover...',
-    select: (ip: string) => `Sending select for ${ip}...`,
-    lease: (ip: string, t: number) => `Lease of ${ip} obtained, lease time ${t}`,
-    noLease: 'No lease, failing',
-    renew: (_srv: string) => 'Sending renew...',
-    lost: 'Lease lost, entering init state',
-    nak: 'Received DHCP NAK',
-    release: (ip: string, srv: string) => `Unicasting a release of ${ip} to ${srv}`,
-    released: 'Entering released state',
-  };
-}
-
 export class Udhcpc {
   state: State = 'init';
   /** The lease in force (after BOUND). */
@@ -147,11 +92,11 @@ export class Udhcpc {
   private rawOff: (() => void) | null = null;
   private kernelSock: UdpSocket | null = null;
   private foreground = true;
-  private readonly msg: ReturnType<typeof messages>;
+  private readonly msg: ReturnType<typeof udhcpcMessages>;
   private readonly mac: string;
 
   constructor(private readonly o: UdhcpcOptions) {
-    this.msg = messages(o.os.release);
+    this.msg = udhcpcMessages(o.os.release);
     this.mac = macToString(o.dev.mac);
   }
 
@@ -344,72 +289,35 @@ export class Udhcpc {
 
   // ── sending ───────────────────────────────────────────────────────────────
 
-  private baseOptions(type: number): DhcpOptions {
-    const o: DhcpOptions = { messageType: type };
-    // udhcpc's default client id: type 1 (Ethernet) + MAC
-    o.clientId = Uint8Array.of(1, ...this.o.dev.mac);
-    o.vendorClassId = `udhcp ${this.o.os.release.busybox}`;
-    return o;
-  }
-
-  private clientOptions(o: DhcpOptions): DhcpOptions {
-    o.maxMessageSize = MAX_SIZE;
-    const req = new Set([...DEFAULT_REQUESTED, ...this.o.extraOptions]);
-    o.parameterRequestList = [...req].sort((a, b) => a - b);
-    if (this.o.hostname) o.hostName = this.o.hostname;
-    return o;
-  }
-
-  private packet(type: number, opts: DhcpOptions, ciaddr = 0): Uint8Array {
-    const order = [
-      OPT_MESSAGE_TYPE,
-      61,
-      OPT_VENDOR_CLASS,
-      OPT_REQUESTED_IP,
-      OPT_SERVER_ID,
-      OPT_MAX_MESSAGE_SIZE,
-    ];
-    order.push(OPT_PARAMETER_LIST, 12);
-    const repr: DhcpRepr = {
-      op: BOOTREQUEST,
-      hops: 0,
+  private fields(extra: Partial<RequestFields> = {}): RequestFields {
+    return {
       xid: this.xid,
-      secs: 0,
-      broadcast: false,
-      ciaddr,
-      yiaddr: 0,
-      siaddr: 0,
-      giaddr: 0,
       chaddr: this.mac,
-      sname: '',
-      file: '',
-      options: opts,
-      optionOrder: order.filter((c) => c !== OPT_SERVER_ID || type === DHCPREQUEST || type === DHCPRELEASE),
-      // udhcp_send_raw_packet pads the message to the BOOTP minimum of 300 bytes
-      minLength: 300,
+      mac: this.o.dev.mac,
+      busybox: this.o.os.release.busybox,
+      extraOptions: this.o.extraOptions,
+      hostname: this.o.hostname,
+      ...extra,
     };
-    return buildDhcp(repr);
   }
 
   private sendDiscover(): void {
-    const o = this.baseOptions(DHCPDISCOVER);
-    if (this.requested !== 0) o.requestedIp = this.requested;
     this.o.print(this.msg.discover);
-    this.sendRaw(this.packet(DHCPDISCOVER, this.clientOptions(o)), 0);
+    const f = this.fields({ requestedIp: this.requested !== 0 ? this.requested : undefined });
+    this.sendRaw(udhcpcPacket(DHCPDISCOVER, f), 0);
   }
 
   private sendSelect(): void {
-    const o = this.baseOptions(DHCPREQUEST);
-    o.requestedIp = this.requested;
-    o.serverId = this.server;
     this.o.print(this.msg.select(ipToString(this.requested)));
-    this.sendRaw(this.packet(DHCPREQUEST, this.clientOptions(o)), 0);
+    this.sendRaw(
+      udhcpcPacket(DHCPREQUEST, this.fields({ requestedIp: this.requested, serverId: this.server })),
+      0,
+    );
   }
 
   private sendRenew(server: number): void {
-    const o = this.clientOptions(this.baseOptions(DHCPREQUEST));
     this.o.print(this.msg.renew(ipToString(this.server)));
-    const payload = this.packet(DHCPREQUEST, o, this.requested);
+    const payload = udhcpcPacket(DHCPREQUEST, this.fields({ ciaddr: this.requested }));
     if (server !== 0 && this.kernelSock !== null) {
       this.kernelSock.send(server, DHCP_SERVER_PORT, payload, { src: this.requested });
     } else {
@@ -418,10 +326,8 @@ export class Udhcpc {
   }
 
   private release(): void {
-    const o = this.baseOptions(DHCPRELEASE);
-    o.serverId = this.server;
     this.o.print(this.msg.release(ipToString(this.requested), ipToString(this.server)));
-    const payload = this.packet(DHCPRELEASE, o, this.requested);
+    const payload = udhcpcPacket(DHCPRELEASE, this.fields({ ciaddr: this.requested, serverId: this.server }));
     try {
       const s = this.o.os.ns.bindUdp(0, DHCP_CLIENT_PORT, () => {}, { dev: this.o.dev });
       s.send(this.server, DHCP_SERVER_PORT, payload, { src: this.requested });
@@ -435,18 +341,8 @@ export class Udhcpc {
     this.state = 'released';
   }
 
-  /** udhcp_send_raw_packet: Ethernet broadcast, IP from `src` to 255.255.255.255, TTL 64, UDP 68→67. */
   private sendRaw(payload: Uint8Array, src: number): void {
-    const dst = 0xffffffff;
-    const ulen = UDP_HEADER_LEN + payload.length;
-    const frame = new Uint8Array(14 + 20 + ulen);
-    frame.fill(0xff, 0, 6);
-    frame.set(this.o.dev.mac, 6);
-    frame[12] = ETHERTYPE_IPV4 >> 8;
-    frame[13] = ETHERTYPE_IPV4 & 0xff;
-    emitIpv4(ipv4Repr({ src, dst, protocol: IP_PROTO_UDP, ttl: 64, dontFragment: false }, ulen), frame, 14);
-    emitUdp({ srcPort: DHCP_CLIENT_PORT, dstPort: DHCP_SERVER_PORT, payload }, frame, 34, src, dst);
-    this.o.dev.transmit(frame, null);
+    this.o.dev.transmit(rawBroadcastFrame(this.o.dev.mac, payload, src), null);
   }
 
   // ── timers ────────────────────────────────────────────────────────────────
@@ -463,36 +359,4 @@ export class Udhcpc {
     if (this.timer !== null) this.o.os.cancel(this.timer);
     this.timer = null;
   }
-}
-
-/** The DHCP message of a frame if it is UDP to port 68 (what udhcpc's socket filter passes). */
-function dhcpOfFrame(frame: Uint8Array): DhcpRepr | null {
-  if (frame.length < 14 + 20 + 8 || frame[12] !== 0x08 || frame[13] !== 0x00) return null;
-  if (frame[14 + 9] !== IP_PROTO_UDP) return null;
-  if ((frame[14 + 6] & 0x3f) !== 0 || frame[14 + 7] !== 0) return null; // fragments: udhcpc drops them
-  const l4 = 14 + ipv4HeaderLen(frame, 14);
-  if (((frame[l4 + 2] << 8) | frame[l4 + 3]) !== DHCP_CLIENT_PORT) return null;
-  const ulen = (frame[l4 + 4] << 8) | frame[l4 + 5];
-  const r = parseDhcp(frame, l4 + 8, Math.min(ulen - 8, frame.length - l4 - 8));
-  return r.ok ? r.value : null;
-}
-
-function leaseFrom(ifname: string, repr: DhcpRepr): Lease {
-  const o = repr.options;
-  // busybox: a missing lease time means one hour; less than 10 s is raised to 10
-  const lease = Math.max(10, o.leaseTime ?? 3600);
-  return {
-    interface: ifname,
-    ip: repr.yiaddr,
-    subnet: o.subnetMask,
-    broadcast: o.broadcastAddress,
-    router: o.routers ?? [],
-    dns: o.dnsServers ?? [],
-    domain: o.domainName,
-    hostname: o.hostName,
-    mtu: o.interfaceMtu,
-    staticroutes: o.classlessRoutes ?? [],
-    lease,
-    serverid: o.serverId ?? 0,
-  };
 }
