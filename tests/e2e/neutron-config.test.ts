@@ -141,6 +141,43 @@ describe('neutron configuration from --config-dir', () => {
     assert.equal(shown.rules[0].type, 'bandwidth_limit');
   });
 
+  it('keeps networks, ports and VNIs across a restart and provisions public once', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'pocketstack-restart-'));
+    try {
+      const first = await startTestCloud({ dataDir: data, ephemeral: false });
+      const net = JSON.parse((await first.openstack(['network', 'create', 'keep', '-f', 'json'])).stdout);
+      await first.openstack([
+        'subnet',
+        'create',
+        '--network',
+        'keep',
+        '--subnet-range',
+        '10.7.0.0/24',
+        'keep-sub',
+      ]);
+      const port = JSON.parse(
+        (await first.openstack(['port', 'create', '--network', 'keep', 'kp', '-f', 'json'])).stdout,
+      );
+      await first.stop();
+      const second = await startTestCloud({ dataDir: data, ephemeral: false });
+      try {
+        const again = JSON.parse((await second.openstack(['network', 'show', 'keep', '-f', 'json'])).stdout);
+        assert.equal(again['provider:segmentation_id'], net['provider:segmentation_id']);
+        const p = JSON.parse((await second.openstack(['port', 'show', 'kp', '-f', 'json'])).stdout);
+        assert.deepEqual(p.fixed_ips, port.fixed_ips);
+        assert.equal(p.mac_address, port.mac_address);
+        const names = JSON.parse((await second.openstack(['network', 'list', '-f', 'json'])).stdout).map(
+          (n: { Name: string }) => n.Name,
+        );
+        assert.deepEqual(names.sort(), ['keep', 'public']);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to start on a bad value, naming the file and line', async () => {
     const bad = configDir(
       '[ml2]\ntype_drivers = vxlan\n[ml2_type_vxlan]\nvni_ranges = 10:100\n[securitygroup]\nenable_security_group = perhaps\n',

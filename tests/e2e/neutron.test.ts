@@ -313,6 +313,33 @@ describe('neutron with the real openstack client', () => {
     );
   });
 
+  it('lists the agents that reported state, with their liveness', async () => {
+    const bus = cloud.running.cloud.bus;
+    await bus.call('report_state', {
+      agent_state: {
+        binary: 'neutron-openvswitch-agent',
+        host: 'localhost',
+        topic: 'N/A',
+        agent_type: 'Open vSwitch agent',
+        configurations: { tunnel_types: ['vxlan'], bridge_mappings: { extnet: 'br-ex' } },
+        start_flag: true,
+      },
+      time: new Date().toISOString(),
+    });
+    const agents = (await osJson(['network', 'agent', 'list'])) as Row[];
+    assert.equal(agents.length, 1);
+    assert.equal(agents[0]['Agent Type'], 'Open vSwitch agent');
+    assert.equal(agents[0].Host, 'localhost');
+    assert.equal(agents[0].Alive, true, 'the table shows :-)');
+    assert.equal(agents[0].State, true, 'the table shows UP');
+    assert.equal(agents[0].Binary, 'neutron-openvswitch-agent');
+    const shown = await osJson(['network', 'agent', 'show', agents[0].ID as string]);
+    assert.deepEqual(shown.configuration ?? shown.configurations, {
+      tunnel_types: ['vxlan'],
+      bridge_mappings: { extnet: 'br-ex' },
+    });
+  });
+
   it('answers the neutron CLI and writes neutron-server.log', async () => {
     const r = await run('neutron', ['net-list'], cloud.admin);
     assert.equal(r.code, 0, r.stderr);
