@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startNovaComputes } from '../../agents/nova-compute/index.js';
 import { Bus } from '../../bus/index.js';
-import { allInOne, type Layout, layoutFromYaml } from '../../sim/layout.js';
+import { allInOne, type Layout, layoutFromYaml, multiNode } from '../../sim/layout.js';
 import { LogRegistry } from '../../sim/oslo-log.js';
 import { openDatabase } from '../../store/index.js';
 import { isServiceError, notFound } from '../errors.js';
@@ -395,6 +395,24 @@ hosts:
       );
       const ok = await c.boot('with-event');
       assert.equal(ok.vmState, 'active');
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('spreads servers over the compute hosts of a multinode layout (RAM weigher)', async () => {
+    const c = await cloud(multiNode(2));
+    try {
+      const hosts = [];
+      for (const n of ['a', 'b', 'c', 'd']) hosts.push((await c.boot(n)).host);
+      assert.deepEqual(hosts, ['compute1', 'compute2', 'compute1', 'compute2']);
+      assert.deepEqual(
+        c.nova.hosts.nodes.map((n) => [n.host.name, c.nova.hosts.usage(n.host.name).instances]),
+        [
+          ['compute1', 2],
+          ['compute2', 2],
+        ],
+      );
     } finally {
       await c.stop();
     }

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ComputeFlavor, ComputeImage } from '../../bus/index.js';
 import type { Logger } from '../../sim/oslo-log.js';
 import type { InstanceRepo, InstanceRow, KeyPairRepo } from '../../store/index.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest, forbidden, notFound } from '../errors.js';
 import { isAdmin, type RequestContext } from '../policy.js';
 import type { ImageLookup, NetworkApi, NovaPort } from './collaborators.js';
 import { type BuildJob, Conductor, instanceName } from './conductor.js';
@@ -213,6 +213,9 @@ export class Servers {
     const min = c.minCount ?? 1;
     const max = c.maxCount ?? min;
     if (min > max) throw badRequest('min_count must be <= max_count');
+    const mdLimit = this.quotas.limitsFor(projectId).metadata_items;
+    if (mdLimit >= 0 && Object.keys(c.metadata ?? {}).length > mdLimit)
+      throw forbidden(`Maximum number of metadata items exceeds ${mdLimit}`, 'MetadataLimitExceeded');
     const count = this.quotas.allowedInstances(projectId, min, max, { cores: flavor.vcpus, ram: flavor.ram });
     const adminPass = c.adminPass ?? generatePassword();
     const reservationId = `r-${randomBytes(4).toString('hex').slice(0, 8)}`;
