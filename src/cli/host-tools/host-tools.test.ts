@@ -204,6 +204,17 @@ test('pipelines, namespaces, files and memory', async () => {
     /^\d\d:\d\d:\d\d\.\d{6} IP 10\.0\.0\.1 > 10\.0\.0\.5: ICMP echo request, id \d+, seq 1, length 64\n$/,
   );
 
+  assert.equal(
+    (await run(w, 'compute1', 'ip -4 -o addr show dev eth1')).stdout,
+    '2: eth1    inet 192.168.136.11/24 brd 192.168.136.255 scope global eth1\\       valid_lft forever preferred_lft forever\n',
+  );
+  assert.match((await run(w, 'compute1', 'ip -o link show lo')).stdout, /qlen 1000\\ {4}link\/loopback /);
+  assert.equal((await run(w, 'compute1', 'ip -6 -br addr show dev qbr6f8a1c2d-3e')).stdout, '');
+  assert.deepEqual(await run(w, 'compute1', 'ipset list'), { code: 0, stdout: '', stderr: '' });
+  const noProgram = await run(w, 'controller', `${NS} virsh list`);
+  assert.equal(noProgram.code, 255);
+  assert.equal(noProgram.stderr, 'exec of "virsh" failed: No such file or directory\n');
+
   assert.equal((await run(w, 'controller', 'ip netns add scratch')).code, 0);
   assert.match((await run(w, 'controller', 'ip netns')).stdout, /^scratch\nqrouter-/);
   assert.match((await run(w, 'controller', 'ip netns exec scratch ip -br a')).stdout, /^lo {15}DOWN {11}\n$/);

@@ -55,7 +55,14 @@ async function runCommand(
     return 127;
   }
   const full: ToolContext = { ...ctx, ns, exec: (a, n) => runCommand(ctx, a, n) };
-  return tool(full, args.slice(1));
+  try {
+    return await tool(full, args.slice(1));
+  } catch (e) {
+    // a change the kernel model refused (a name too long, a device gone meanwhile): the tool
+    // reports it and fails, as the real one would, instead of failing the whole command channel
+    ctx.io.stderr(`${name}: ${(e as Error).message.replace(/^Error: /, '')}\n`);
+    return 1;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // `ip netns`: list (newest first, as readdir of the /var/run/netns tmpfs returns them, with
 // ` (id: N)` once the root namespace assigned the namespace an id — Linux does when a device is
 // moved between them), add, delete, exec.
-import { fail, type ToolContext } from './tool.js';
+import { fail, hostTool, type ToolContext } from './tool.js';
 
 export async function ipNetns(ctx: ToolContext, args: string[]): Promise<number> {
   const [cmd = 'list', ...rest] = args;
@@ -38,6 +38,9 @@ export async function ipNetns(ctx: ToolContext, args: string[]): Promise<number>
     const ns = host.namespaces.get(name);
     if (ns === undefined)
       return fail(ctx.io, `Cannot open network namespace "${name}": No such file or directory`);
+    // ip execs the program itself: a missing one is ip's error, not bash's
+    if (hostTool(argv[0].slice(argv[0].lastIndexOf('/') + 1)) === undefined)
+      return fail(ctx.io, `exec of "${argv[0]}" failed: No such file or directory`, 255);
     return ctx.exec(argv, ns);
   }
   if (cmd === 'identify' || cmd === 'list-id' || cmd === 'pids') {

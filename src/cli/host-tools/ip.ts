@@ -13,6 +13,10 @@ import { fail, type ToolContext } from './tool.js';
 
 export interface IpOptions extends LinkOptions {
   brief?: boolean;
+  /** -4 / -6 */
+  family?: 4 | 6;
+  /** -o: one line per record, inner newlines as `\\`. */
+  oneline?: boolean;
 }
 
 /** iproute2's object table order decides what an abbreviation means (`ip n` is neigh, not netns). */
@@ -34,8 +38,12 @@ export async function ip(ctx: ToolContext, args: string[]): Promise<number> {
     if (matches(a, 'brief') && a.length >= 2) o.brief = true;
     else if (matches(a, 'statistics') || matches(a, 'stats')) o.stats = (o.stats ?? 0) + 1;
     else if (matches(a, 'details')) o.details = true;
-    else if (a === '4' || a === '6' || matches(a, 'family') || matches(a, 'color') || a === 'c') {
-      if (matches(a, 'family')) i++;
+    else if (a === '4' || a === '6') o.family = a === '4' ? 4 : 6;
+    else if (matches(a, 'oneline')) o.oneline = true;
+    else if (matches(a, 'family')) {
+      const f = args[++i];
+      if (f === 'inet' || f === 'inet6') o.family = f === 'inet' ? 4 : 6;
+    } else if (matches(a, 'color') || a === 'c') {
     } else if (a === 'n' || matches(a, 'netns')) {
       const name = args[++i];
       if (name === undefined) return fail(ctx.io, 'Command line is not complete. Try option "help"', 255);
@@ -126,8 +134,9 @@ function show(ctx: Ctx, args: string[], o: IpOptions, addr: boolean): number {
   if (typeof list === 'number') return list;
   let out = '';
   for (const d of list) {
-    if (o.brief) out += addr ? briefAddr(d) : briefLink(d);
-    else out += addr ? formatAddr(d, o) : formatLink(d, o);
+    if (o.brief) out += addr ? briefAddr(d, o.family) : briefLink(d);
+    else if (addr) out += formatAddr(d, o);
+    else out += o.oneline ? `${formatLink(d, o).slice(0, -1).replaceAll('\n', '\\')}\n` : formatLink(d, o);
   }
   ctx.io.stdout(out);
   return 0;

@@ -141,20 +141,37 @@ export function ipv6Addresses(dev: NetDevice): { addr: string; prefixLen: number
   return [{ addr: linkLocal(dev.mac), prefixLen: 64, scope: 'link' }];
 }
 
-/** One device as `ip addr show` prints it. */
-export function formatAddr(dev: NetDevice, o: LinkOptions = {}): string {
-  let s = linkHeader(dev, { ...o, linkMode: false }) + linkLayer(dev, o);
-  for (const a of dev.addresses) {
-    s += `    inet ${ipToString(a.address)}/${a.prefixLen}`;
-    // the kernel's own 127.0.0.1/8 on lo carries no broadcast address
-    if (a.broadcast !== 0 && dev.kind !== 'loopback') s += ` brd ${ipToString(a.broadcast)}`;
-    s += ` scope ${a.scope}${a.secondary ? ' secondary' : ''} ${a.label}\n`;
-    s += '       valid_lft forever preferred_lft forever\n';
-  }
-  for (const a of ipv6Addresses(dev)) {
-    s += `    inet6 ${a.addr}/${a.prefixLen} scope ${a.scope} \n`;
-    s += '       valid_lft forever preferred_lft forever\n';
-  }
+/** A device's address lines (`inet …` + lifetimes), IPv4 then IPv6, limited to a family (-4/-6). */
+function addressLines(dev: NetDevice, family?: 4 | 6): [string, string][] {
+  const lines: [string, string][] = [];
+  const lft = '       valid_lft forever preferred_lft forever';
+  if (family !== 6)
+    for (const a of dev.addresses) {
+      let s = `    inet ${ipToString(a.address)}/${a.prefixLen}`;
+      // the kernel's own 127.0.0.1/8 on lo carries no broadcast address
+      if (a.broadcast !== 0 && dev.kind !== 'loopback') s += ` brd ${ipToString(a.broadcast)}`;
+      lines.push([`${s} scope ${a.scope}${a.secondary ? ' secondary' : ''} ${a.label}`, lft]);
+    }
+  if (family !== 4)
+    for (const a of ipv6Addresses(dev))
+      lines.push([`    inet6 ${a.addr}/${a.prefixLen} scope ${a.scope} `, lft]);
+  return lines;
+}
+
+/**
+ * One device as `ip addr show` prints it. With a family (-4/-6) the link layer line goes and a
+ * device without such addresses prints nothing; -o prints one line per address.
+ */
+export function formatAddr(
+  dev: NetDevice,
+  o: LinkOptions & { family?: 4 | 6; oneline?: boolean } = {},
+): string {
+  const lines = addressLines(dev, o.family);
+  if (o.oneline) return lines.map(([a, l]) => `${dev.ifindex}: ${dev.name}${a.slice(0)}\\${l}\n`).join('');
+  if (o.family !== undefined && lines.length === 0) return '';
+  let s = linkHeader(dev, { ...o, linkMode: false });
+  if (o.family === undefined) s += linkLayer(dev, o);
+  for (const [a, l] of lines) s += `${a}\n${l}\n`;
   if (o.stats) s += linkStats(dev, o.stats);
   return s;
 }
@@ -166,11 +183,11 @@ export function briefLink(dev: NetDevice): string {
 }
 
 /** `ip -br addr`: name, state, then every address with its prefix length. */
-export function briefAddr(dev: NetDevice): string {
-  let s = `${linkName(dev).padEnd(16)} ${dev.operstate.padEnd(14)} `;
-  for (const a of dev.addresses) s += `${ipToString(a.address)}/${a.prefixLen} `;
-  for (const a of ipv6Addresses(dev)) s += `${a.addr}/${a.prefixLen} `;
-  return `${s}\n`;
+export function briefAddr(dev: NetDevice, family?: 4 | 6): string {
+  const v4 = family === 6 ? [] : dev.addresses.map((a) => `${ipToString(a.address)}/${a.prefixLen} `);
+  const v6 = family === 4 ? [] : ipv6Addresses(dev).map((a) => `${a.addr}/${a.prefixLen} `);
+  if (family !== undefined && v4.length + v6.length === 0) return '';
+  return `${linkName(dev).padEnd(16)} ${dev.operstate.padEnd(14)} ${v4.join('')}${v6.join('')}\n`;
 }
 
 /** The EUI-64 link-local address of a MAC in RFC 5952 form (`fe80::f816:3eff:feaa:bb01`). */

@@ -196,7 +196,7 @@ export class IpsetRegistry {
         const terse = rest.includes('-name') || name === '-name' || rest.includes('-n') || name === '-n';
         const target = name && !name.startsWith('-') ? name : undefined;
         const sets = target ? [this.sets.get(target)] : [...this.sets.values()];
-        if (sets[0] === undefined) return failed('The set with the given name does not exist');
+        if (target && sets[0] === undefined) return failed('The set with the given name does not exist');
         if (terse) return done(sets.map((s) => `${s!.name}\n`).join(''));
         return done(sets.map((s) => this.listing(s!)).join('\n'));
       }
