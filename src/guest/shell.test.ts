@@ -240,3 +240,19 @@ test('a second NIC is eth1: down after boot, `udhcpc -i eth1` configures it', ()
   vm.destroy();
   assert.ok(!tap2.carrier);
 });
+
+test('fragmentation needed from a router: the first echo is lost, the guest learns the path MTU and fragments', () => {
+  const { l, vm1, vm3 } = world();
+  // net2 runs at MTU 1000 (the router's leg and vm3), net1 at 1450
+  const router = l.host.namespaces.get('qrouter-1')!;
+  const leg = [...router.devices.values()].find((d) => d.addresses.some((a) => a.address === 0x0a000101))!;
+  leg.setMtu(1000);
+  assert.equal(l.exec(vm3, 'ifconfig eth0 mtu 1000').code, 0);
+  const r = l.exec(vm1, 'ping -c 2 -s 1200 10.0.1.5');
+  assert.match(
+    r.output,
+    /^PING 10\.0\.1\.5 \(10\.0\.1\.5\): 1200 data bytes\n1208 bytes from 10\.0\.1\.5: seq=1 ttl=63 time=/,
+  );
+  assert.match(r.output, /2 packets transmitted, 1 packets received, 50% packet loss\n/);
+  assert.equal(vm1.os!.ns.pmtu.get(0x0a000105)?.mtu, 1000);
+});
