@@ -1,7 +1,7 @@
 // Nova's error body: {"<name>": {"code", "message"}} (nova/api/openstack/wsgi.py Fault).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, ServiceError } from '../../services/errors.js';
-import type { ErrorReply } from '../http.js';
+import { type ErrorReply, pyRepr } from '../http.js';
 
 const names: Record<number, string> = {
   400: 'badRequest',
@@ -28,7 +28,7 @@ export const novaTooLarge = () =>
   new ServiceError('RequestTooLarge', 'Request is too large.', undefined, 413);
 export const novaValidation = (field: string, reason: string, value: unknown) =>
   badRequest(
-    `Invalid input for field/attribute ${field}. Value: ${typeof value === 'string' ? value : JSON.stringify(value)}. ${reason}`,
+    `Invalid input for field/attribute ${field}. Value: ${typeof value === 'string' ? value : pyRepr(value)}. ${reason}`,
   );
 export function novaNotFound(_request: FastifyRequest, reply: FastifyReply) {
   reply.code(404).type('application/json');

@@ -190,6 +190,8 @@ export function flavorRoutes(app: FastifyInstance, nova: Nova): void {
     const publicKey =
       minor >= 92 ? str(k, 'public_key', { required: true }) : str(k, 'public_key', { nullable: true });
     let type: string | undefined;
+    if (minor < 2 && k.type !== undefined)
+      throw fail('keypair', "Additional properties are not allowed ('type' was unexpected)", k);
     if (minor >= 2) {
       type = str(k, 'type');
       if (type !== undefined && type !== 'ssh' && type !== 'x509')
