@@ -2,7 +2,6 @@
 // the emulated hosts of the running cloud and the host tools run against them (host-tools/).
 import type { CommandIO } from '../api/control.js';
 import type { World } from '../world/world.js';
-import { hostExec } from './host-tools/index.js';
 import type { ToolIO } from './host-tools/tool.js';
 
 /** The table `host list` prints: one row per host, columns padded to the widest cell. */
@@ -75,6 +74,8 @@ export function registerHostCommands(cloud: {
         io.stderr('usage: pocketstack host exec HOST -- CMD [ARGS…]   (or HOST "CMD ARGS | grep X")\n');
         return 2;
       }
+      // loaded on first use: the host tools are not needed for `pocketstack up` to be ready
+      const { hostExec } = await import('./host-tools/index.js');
       return hostExec(cloud.world, host, argv, toolIO(io));
     },
   );
