@@ -10,6 +10,7 @@ import type { NetDevice } from '../../kernel/device.js';
 import { Veth } from '../../kernel/links.js';
 import type { Namespace } from '../../kernel/netns.js';
 import { VxlanDevice } from '../../kernel/vxlan.js';
+import { ipv6ToString } from '../../ovs/flow-fields.js';
 import { ipToString } from '../../wire/ipv4-address.js';
 
 export interface LinkOptions {
@@ -192,37 +193,8 @@ export function briefAddr(dev: NetDevice, family?: 4 | 6): string {
 
 /** The EUI-64 link-local address of a MAC in RFC 5952 form (`fe80::f816:3eff:feaa:bb01`). */
 export function linkLocal(mac: Uint8Array): string {
-  const groups = [
-    0xfe80,
-    0,
-    0,
-    0,
-    ((mac[0] ^ 0x02) << 8) | mac[1],
-    (mac[2] << 8) | 0xff,
-    0xfe00 | mac[3],
-    (mac[4] << 8) | mac[5],
-  ];
-  return ipv6ToString(groups);
-}
-
-/** Eight 16-bit groups to text, the longest run of two or more zero groups as `::`. */
-export function ipv6ToString(groups: number[]): string {
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (g: number[]) => g.map((x) => x.toString(16)).join(':');
-  if (best < 0) return hex(groups);
-  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
+  let v = 0xfe80n << 112n;
+  const eui = [mac[0] ^ 0x02, mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]];
+  for (let i = 0; i < 8; i++) v |= BigInt(eui[i]) << BigInt(8 * (7 - i));
+  return ipv6ToString(v);
 }
