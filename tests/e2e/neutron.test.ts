@@ -261,6 +261,10 @@ describe('neutron with the real openstack client', () => {
     });
     const onPublic = await asDemo('POST', '/ports', { port: { network_id: pub } });
     assert.equal(onPublic.status, 403);
+    assert.match(
+      (onPublic.body.NeutronError as Row).message as string,
+      /^Tenant \w+ not allowed to create port on this network$/,
+    );
     const p1 = (await osJson(['port', 'show', 'p1'])).id as string;
     assert.equal((await asDemo('GET', `/ports/${p1}`)).status, 404);
     const fip = await asDemo('POST', '/floatingips', { floatingip: { floating_network_id: pub } });

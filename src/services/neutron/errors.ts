@@ -188,6 +188,13 @@ export const neutronErrors = {
     make('NotFound', 'TagNotFound', `Tag ${tag} could not be found for resource ${id}.`),
   extensionNotFound: (alias: string) =>
     make('NotFound', 'HTTPNotFound', `Extension with alias ${alias} does not exist`),
+  /** pecan_wsgi/hooks/ownership_validation.py: a port or subnet on another project's network. */
+  notAllowedOnNetwork: (projectId: string, resource: string) =>
+    make(
+      'Forbidden',
+      'HTTPForbidden',
+      `Tenant ${projectId} not allowed to create ${resource} on this network`,
+    ),
   ipInUse: (netId: string, ip: string) =>
     make(
       'Conflict',

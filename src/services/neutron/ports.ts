@@ -107,7 +107,7 @@ export class Ports {
     const network = this.networks.find(ctx, body.network_id as string);
     const netOwner = adminOrOwner(ctx, network);
     // api/v2/base.py _validate_network_tenant_ownership.
-    if (!netOwner && network.shared !== true) throw E.policyNotAuthorized(`rule:create_port`);
+    if (!netOwner && network.shared !== true) throw E.notAllowedOnNetwork(ctx.projectId ?? '', 'port');
     enforceAttributes(ctx, 'create', 'port', body);
     if (!netOwner && (body.mac_address !== undefined || hasIpAddress(body.fixed_ips)))
       throw E.policyNotAuthorized(

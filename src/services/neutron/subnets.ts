@@ -86,7 +86,7 @@ export class Subnets {
     const std = standardAttributes(this.core, ctx, body);
     // _validate_network_tenant_ownership: a subnet goes on one's own or a shared network.
     if (!adminOrOwner(ctx, network) && network.shared !== true)
-      throw E.policyNotAuthorized('rule:create_subnet');
+      throw E.notAllowedOnNetwork(std.project_id, 'subnet');
     if (body.cidr === undefined || body.cidr === null)
       throw E.badRequest('subnets', 'a subnetpool must be specified in the absence of a cidr');
     const ipVersion = Number(body.ip_version);
