@@ -51,6 +51,16 @@ function ethertypeName(t: number): string {
   return `ethertype ${ETHERTYPES[t] ?? 'Unknown'} (0x${t.toString(16).padStart(4, '0')})`;
 }
 
+/**
+ * A frame of a `-i any` capture with -e (Linux cooked v2 header): `ifindex N SRC ethertype …,
+ * length L: …`, L counting the 20-byte cooked header instead of Ethernet's 14.
+ */
+export function formatCooked(f: Uint8Array, o: PrintOptions, ifindex: number): string {
+  if (f.length < 14) return '[|sll2]';
+  const type = u16(f, 12);
+  return `ifindex ${ifindex} ${macText(f, 6, o)} ${ethertypeName(type)}, length ${f.length + 6}: ${payload(f, 14, f.length, type, o, true)}`;
+}
+
 /** The text after the timestamp for one Ethernet frame. */
 export function formatFrame(f: Uint8Array, o: PrintOptions): string {
   return ether(f, 0, f.length, o);

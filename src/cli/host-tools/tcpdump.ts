@@ -8,7 +8,7 @@ import type { NetDevice } from '../../kernel/device.js';
 import { type PcapRecord, writePcap } from '../../wire/pcap.js';
 import { compileFilter, FilterSyntaxError, type FramePredicate } from './capture-filter.js';
 import { devicesOf } from './link-format.js';
-import { formatFrame, type PrintOptions } from './packet-print.js';
+import { formatCooked, formatFrame, type PrintOptions } from './packet-print.js';
 import { fail, type ToolContext } from './tool.js';
 
 /** tcpdump's timestamp: local wall-clock time of the frame's virtual time, microseconds. */
@@ -188,13 +188,9 @@ export function tcpdump(ctx: ToolContext, args: string[]): number | Promise<numb
           else {
             let text = formatFrame(frame, o.print);
             if (any) {
-              const type = packetType(dev, frame, dir);
-              const head = `${dev.name.padEnd(5)} ${type.padEnd(3)} `;
-              text = o.print.link
-                ? `${head}ifindex ${dev.ifindex} ${formatFrame(frame, o.print)
-                    .replace(/ > [0-9a-f:]{17}, /, ' ')
-                    .replace(/length (\d+):/, (_m, n) => `length ${Number(n) + 6}:`)}`
-                : head + text;
+              // the cooked header: device, packet type, and with -e the ifindex and source MAC
+              const head = `${dev.name.padEnd(5)} ${packetType(dev, frame, dir).padEnd(3)} `;
+              text = head + (o.print.link ? formatCooked(frame, o.print, dev.ifindex) : text);
             }
             io.stdout(`${tcpdumpTime(ctx.world.wallMs(time))} ${text}\n`);
           }
