@@ -43,6 +43,27 @@ describe('compute host RAM', () => {
           `ERROR nova\\.compute\\.manager \\[req-\\S+ \\w+ \\w+ - - -\\] \\[instance: ${s.id}\\] Instance failed to spawn: libvirt\\.libvirtError: internal error: qemu unexpectedly closed the monitor: \\S+ qemu-kvm: cannot set up guest memory 'pc\\.ram': Cannot allocate memory`,
         ),
       );
+      // `openstack server event show` tells the same story: the build on localhost failed.
+      const events = await cloud.openstack(['server', 'event', 'list', 'cirros-vm2', '-f', 'json']);
+      const [create] = JSON.parse(events.stdout) as { 'Request ID': string; Action: string }[];
+      assert.equal(create.Action, 'create');
+      const ev = await cloud.openstack([
+        'server',
+        'event',
+        'show',
+        'cirros-vm2',
+        create['Request ID'],
+        '-f',
+        'json',
+      ]);
+      const action = JSON.parse(ev.stdout) as {
+        message: string;
+        events: { event: string; result: string; traceback: string }[];
+      };
+      assert.equal(action.message, 'Error');
+      const build = action.events.find((e) => e.event === 'compute__do_build_and_run_instance');
+      assert.equal(build?.result, 'Error');
+      assert.match(build?.traceback ?? '', /RescheduledException: .*Cannot allocate memory/);
       // Placement saw room (over-commit 1.5): the hypervisor counts only the running guest.
       const hv = await cloud.openstack(['hypervisor', 'show', 'localhost', '-f', 'json']);
       assert.equal((JSON.parse(hv.stdout) as { memory_mb_used: number }).memory_mb_used, 1024);

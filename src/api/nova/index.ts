@@ -10,6 +10,7 @@ import { novaError, novaMalformedJson, novaNotFound, novaTooLarge, novaValidatio
 import { mv, negotiate, parseMinor, versionHeaders } from './microversion.js';
 import { flavorRoutes } from './routes-flavors.js';
 import { hostRoutes } from './routes-hosts.js';
+import { instanceActionRoutes } from './routes-instance-actions.js';
 import { serverRoutes } from './routes-servers.js';
 
 export interface NovaApiOptions {
@@ -47,6 +48,7 @@ export function novaApi(o: NovaApiOptions): FastifyInstance {
     serverRoutes(app, o.nova);
     flavorRoutes(app, o.nova);
     hostRoutes(app, o.nova);
+    instanceActionRoutes(app, o.nova);
   }
   return app;
 }

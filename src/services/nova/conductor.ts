@@ -9,6 +9,7 @@ import type { Logger } from '../../sim/oslo-log.js';
 import type { InstanceRepo, InstanceRow } from '../../store/index.js';
 import { isServiceError } from '../errors.js';
 import type { RequestContext } from '../policy.js';
+import type { InstanceActions } from './instance-actions.js';
 import type { InstanceNetworking, NetworkRequest, VifInfo } from './ports.js';
 import { NoValidHost, type Scheduler, type SchedulingSpec } from './scheduler.js';
 import { POWER, TASK, VM } from './states.js';
@@ -43,6 +44,7 @@ export class Conductor {
     private readonly scheduler: Scheduler,
     private readonly networking: InstanceNetworking,
     private readonly logs: ConductorLogs,
+    private readonly actions: InstanceActions,
     private readonly now: () => Date,
   ) {}
 
@@ -91,7 +93,13 @@ export class Conductor {
     };
     let hosts: string[];
     try {
-      const d = this.scheduler.selectDestinations(spec);
+      const d = await this.actions.event(
+        ctx.requestId,
+        uuid,
+        'conductor_schedule_and_build_instances',
+        null,
+        async () => this.scheduler.selectDestinations(spec),
+      );
       hosts = [d.host, ...d.alternates];
     } catch (e) {
       if (!(e instanceof NoValidHost)) throw e;
@@ -158,25 +166,35 @@ export class Conductor {
         return this.scheduler.release(uuid);
       }
       inst = this.repo.get(uuid) as InstanceRow;
-      let result: BuildResult;
-      try {
-        result = await this.bus.call(`build_and_run_instance.${host}`, {
-          requestId: ctx.requestId,
-          instance: Conductor.computeInstance(inst),
-          ports: vifs.map((v) => v.port),
-          attempt: tried.length,
-        });
-      } catch (e) {
-        const reason =
-          e instanceof NoServer
-            ? `Timed out waiting for a reply to message ID ${ctx.requestId.slice(4, 36).replaceAll('-', '')}`
-            : String((e as Error).message ?? e);
-        result = {
-          outcome: 'reschedule',
-          reason,
-          exceptionClass: 'oslo_messaging.exceptions.MessagingTimeout',
-        };
-      }
+      const request = {
+        requestId: ctx.requestId,
+        instance: Conductor.computeInstance(inst),
+        ports: vifs.map((v) => v.port),
+        attempt: tried.length,
+      };
+      const result = await this.actions.event(
+        ctx.requestId,
+        uuid,
+        'compute__do_build_and_run_instance',
+        host,
+        () =>
+          this.bus.call(`build_and_run_instance.${host}`, request).catch(
+            (e): BuildResult => ({
+              outcome: 'reschedule',
+              reason:
+                e instanceof NoServer
+                  ? `Timed out waiting for a reply to message ID ${ctx.requestId.slice(4, 36).replaceAll('-', '')}`
+                  : String((e as Error).message ?? e),
+              exceptionClass: 'oslo_messaging.exceptions.MessagingTimeout',
+            }),
+          ),
+        (r) =>
+          r.outcome === 'reschedule'
+            ? `${faultDetails('compute/manager.py', 2441, '_build_and_run_instance', 'raise exception.RescheduledException(')}nova.exception.RescheduledException: Build of instance ${uuid} was re-scheduled: ${r.reason}\n`
+            : r.outcome === 'abort'
+              ? `${faultDetails('compute/manager.py', 2494, '_build_resources', 'raise exception.BuildAbortException(')}nova.exception.BuildAbortException: Build of instance ${uuid} aborted: ${r.reason}\n`
+              : null,
+      );
       const now = this.now().toISOString();
       if (result.outcome === 'active') {
         const cur = this.repo.get(uuid);

@@ -6,6 +6,7 @@ import type { LogRegistry } from '../../sim/oslo-log.js';
 import {
   type Db,
   FlavorRepo,
+  InstanceActionRepo,
   InstanceRepo,
   KeyPairRepo,
   PlacementRepo,
@@ -16,6 +17,7 @@ import { Conductor } from './conductor.js';
 import { Consoles } from './consoles.js';
 import { Flavors } from './flavors.js';
 import { Hosts } from './hosts.js';
+import { InstanceActions } from './instance-actions.js';
 import { KeyPairs } from './keypairs.js';
 import { InstanceNetworking, type VifInfo } from './ports.js';
 import { Quotas } from './quotas.js';
@@ -72,6 +74,7 @@ export class Nova {
   readonly conductor: Conductor;
   readonly servers: Servers;
   readonly lifecycle: ServerLifecycle;
+  readonly actions: InstanceActions;
   readonly consoles: Consoles;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -96,6 +99,7 @@ export class Nova {
       o.logs.file('nova-scheduler.log').logger('nova.scheduler.manager'),
     );
     const networking = new InstanceNetworking(o.network);
+    this.actions = new InstanceActions(new InstanceActionRepo(o.db), now);
     const conductorLog = o.logs.file('nova-conductor.log');
     this.conductor = new Conductor(
       o.bus,
@@ -106,6 +110,7 @@ export class Nova {
         conductor: conductorLog.logger('nova.conductor.manager'),
         scheduler: conductorLog.logger('nova.scheduler.utils'),
       },
+      this.actions,
       now,
     );
     this.servers = new Servers(
@@ -118,6 +123,7 @@ export class Nova {
       o.network,
       networking,
       this.conductor,
+      this.actions,
       o.logs.file('nova-api.log').logger('nova.compute.api'),
       now,
     );
@@ -128,6 +134,7 @@ export class Nova {
       placement,
       networking,
       o.bus,
+      this.actions,
       o.logs.file('nova-api.log').logger('nova.compute.api'),
       now,
     );

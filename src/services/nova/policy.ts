@@ -23,6 +23,11 @@ const table: Record<string, Rule> = {
   'os_compute_api:servers:reboot': projectMember,
   'os_compute_api:os-console-output': projectMember,
   'os_compute_api:os-attach-interfaces:list': projectMember,
+  'os_compute_api:os-instance-actions:list': projectMember,
+  'os_compute_api:os-instance-actions:show': projectMember,
+  // Events: admin only before 2.51, the project's members too after; tracebacks and hosts: admin.
+  'os_compute_api:os-instance-actions:events': rules.admin,
+  'os_compute_api:os-instance-actions:events:details': rules.admin,
   'os_compute_api:os-remote-consoles': projectMember,
   'os_compute_api:server-metadata:index': projectMember,
   'os_compute_api:server-metadata:update': projectMember,

@@ -27,8 +27,11 @@ export interface SchedulingSpec {
 export const MAX_ATTEMPTS = 3;
 
 export class NoValidHost extends Error {
+  /** What the instance action's event shows (the conductor's traceback). */
+  readonly traceback: string;
   constructor(readonly reason = '') {
     super(`No valid host was found. ${reason}`);
+    this.traceback = `Traceback (most recent call last):\n  File "/usr/lib/python3.9/site-packages/nova/conductor/manager.py", line 1580, in schedule_and_build_instances\n    host_lists = self._schedule_instances(context, request_specs[0],\nnova.exception.NoValidHost: ${this.message}\n`;
   }
 }
 

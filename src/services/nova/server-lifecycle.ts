@@ -6,6 +6,7 @@ import type { Logger } from '../../sim/oslo-log.js';
 import type { InstanceRepo, PlacementRepo } from '../../store/index.js';
 import { conflict, ServiceError } from '../errors.js';
 import type { RequestContext } from '../policy.js';
+import type { InstanceActions } from './instance-actions.js';
 import type { InstanceNetworking, VifInfo } from './ports.js';
 import type { Instance, Servers } from './servers.js';
 import { POWER, TASK, VM } from './states.js';
@@ -18,6 +19,7 @@ export class ServerLifecycle {
     private readonly placement: PlacementRepo,
     private readonly networking: InstanceNetworking,
     private readonly bus: Bus,
+    private readonly actions: InstanceActions,
     private readonly log: Logger,
     private readonly now: () => Date,
   ) {}
@@ -25,6 +27,7 @@ export class ServerLifecycle {
   delete(ctx: RequestContext, id: string): void {
     const i = this.servers.get(ctx, id, 'os_compute_api:servers:delete');
     this.repo.update(i.uuid, { taskState: TASK.DELETING, updatedAt: this.now().toISOString() });
+    this.actions.record(ctx, i.uuid, i.projectId, 'delete');
     this.conductorTask(this.terminate(ctx, i));
   }
 
@@ -34,9 +37,12 @@ export class ServerLifecycle {
 
   private async terminate(ctx: RequestContext, i: Instance): Promise<void> {
     const logCtx = { requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId ?? undefined };
-    if (i.host)
-      await this.bus
-        .call(`terminate_instance.${i.host}`, { requestId: ctx.requestId, uuid: i.uuid })
+    const host = i.host;
+    if (host)
+      await this.actions
+        .event(ctx.requestId, i.uuid, 'compute_terminate_instance', host, () =>
+          this.bus.call(`terminate_instance.${host}`, { requestId: ctx.requestId, uuid: i.uuid }),
+        )
         .catch((e) => {
           this.log.warning(
             `[instance: ${i.uuid}] Could not reach ${i.host} to terminate: ${(e as Error).message}`,
@@ -94,12 +100,14 @@ export class ServerLifecycle {
             : TASK.REBOOT_STARTED;
     this.repo.update(i.uuid, { taskState: task, updatedAt: this.now().toISOString() });
     const ref = { requestId: ctx.requestId, uuid: i.uuid };
-    const call =
+    this.actions.record(ctx, i.uuid, i.projectId, action);
+    const call = this.actions.event(ctx.requestId, i.uuid, `compute_${action}_instance`, host, () =>
       action === 'stop'
         ? this.bus.call(`stop_instance.${host}`, ref)
         : action === 'start'
           ? this.bus.call(`start_instance.${host}`, ref)
-          : this.bus.call(`reboot_instance.${host}`, { ...ref, type: rebootType });
+          : this.bus.call(`reboot_instance.${host}`, { ...ref, type: rebootType }),
+    );
     this.conductorTask(
       call.then(
         (r) => {

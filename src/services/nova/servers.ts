@@ -11,6 +11,7 @@ import type { ImageLookup, NetworkApi, NovaPort } from './collaborators.js';
 import { type BuildJob, Conductor, instanceName } from './conductor.js';
 import type { Flavor, Flavors } from './flavors.js';
 import { DEFAULT_AZ, type Hosts } from './hosts.js';
+import type { InstanceActions } from './instance-actions.js';
 import { novaPolicy } from './policy.js';
 import type { InstanceNetworking, NetworkRequest, VifInfo } from './ports.js';
 import type { Quotas } from './quotas.js';
@@ -85,6 +86,7 @@ export class Servers {
     private readonly network: NetworkApi,
     private readonly networking: InstanceNetworking,
     private readonly conductor: Conductor,
+    private readonly actions: InstanceActions,
     private readonly log: Logger,
     private readonly now: () => Date,
   ) {}
@@ -275,6 +277,7 @@ export class Servers {
       );
     }
     for (const i of instances) {
+      this.actions.record(ctx, i.uuid, projectId, 'create');
       const job: BuildJob = { ctx, uuid: i.uuid, requested, securityGroupIds: sgIds, forcedHost };
       this.conductor.start(job);
     }
