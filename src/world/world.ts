@@ -45,6 +45,8 @@ export class WorldHost {
   readonly files = new HostFiles();
   /** The NIC on the data network (eth1) carrying `spec.underlayIp`. */
   readonly nic: Nic;
+  /** What later layers keep on the host (nova-compute's libvirt domains …), by name. */
+  private readonly parts = new Map<string, unknown>();
 
   constructor(
     readonly spec: HostSpec,
@@ -71,6 +73,20 @@ export class WorldHost {
 
   hasRole(role: HostRole): boolean {
     return this.spec.roles.includes(role);
+  }
+
+  /**
+   * Keeps a piece of host state a higher layer owns under `key` (nova-compute puts its libvirt
+   * there, so that `virsh`, a host tool, finds it without the world knowing libvirt).
+   */
+  attach<T>(key: string, value: T): T {
+    this.parts.set(key, value);
+    return value;
+  }
+
+  /** The piece attached under `key`, if any. */
+  part<T>(key: string): T | undefined {
+    return this.parts.get(key) as T | undefined;
   }
 
   /**
