@@ -243,3 +243,54 @@ test('pipelines, namespaces, files and memory', async () => {
   s.cmp.memory.release('instance-00000001');
   assert.match((await run(w, 'compute1', 'free -m')).stdout, /^Mem: +16384 +1024 /m);
 });
+
+test('odd arguments to every tool end in an answer, never a crash', async () => {
+  const s = scenario();
+  const odd = [
+    [],
+    ['-'],
+    ['--'],
+    ['-x'],
+    ['a'.repeat(40)],
+    ['-c'],
+    ['-i'],
+    ['dev'],
+    ['show', 'dev'],
+    ['add'],
+    ['set'],
+    ['-s', '-s', '-d'],
+  ];
+  const tools = [
+    'ip',
+    'brctl',
+    'ifconfig',
+    'iptables',
+    'ipset',
+    'conntrack',
+    'ovs-vsctl',
+    'ovs-ofctl',
+    'ovs-appctl',
+    'ping',
+    'tcpdump',
+    'free',
+    'hostname',
+    'uname',
+    'cat',
+    'tail',
+  ];
+  const ipObjects = ['link', 'addr', 'route', 'neigh', 'netns'];
+  const lines = [
+    ...tools.flatMap((t) => odd.map((a) => [t, ...a])),
+    ...ipObjects.flatMap((o) => odd.map((a) => ['ip', o, ...a])),
+    ...ipObjects.flatMap((o) => odd.map((a) => ['ip', o, 'add', ...a])),
+  ];
+  for (const argv of lines) {
+    const r = await run(s.world, 'compute1', argv, { advanceNs: 12e9 });
+    assert.equal(typeof r.code, 'number');
+    assert.doesNotMatch(
+      r.stderr + r.stdout,
+      /TypeError|ReferenceError|undefined|NaN|Cannot read/,
+      argv.join(' '),
+    );
+  }
+});
