@@ -1,7 +1,8 @@
 // The seed's failure: on a 6 GB all-in-one (5 GB taken by its own services) the second m1.tiny
 // cannot get its memory from the host although placement allowed it; with 10 GB both boot.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { run, startTestCloud, type TestCloud } from './harness.js';
@@ -81,6 +82,47 @@ describe('compute host RAM', () => {
       assert.equal(list.stdout.match(/\| ACTIVE \| -\s+\| Running/g)?.length, 2, list.stdout);
     } finally {
       await cloud.stop();
+    }
+  });
+
+  it('reschedules to the next compute host when the first cannot start the guest', async () => {
+    // compute1 looks roomier to placement but its own services leave too little memory.
+    const dir = mkdtempSync(join(tmpdir(), 'nova-layout-'));
+    const file = join(dir, 'two-computes.yaml');
+    writeFileSync(
+      file,
+      `hosts:
+  - {name: controller, roles: [controller, network], ip: 192.168.136.10}
+  - {name: compute1, roles: [compute], ip: 192.168.136.11, ram: 4G, services_ram: 3584M}
+  - {name: compute2, roles: [compute], ip: 192.168.136.12, ram: 2G, services_ram: 1G}
+`,
+    );
+    const cloud = await startTestCloud({ layout: { layout: file } });
+    try {
+      await uploadImage(cloud, 'cirros');
+      const r = await bootServer(cloud, 'vm', { image: 'cirros', json: true });
+      assert.equal(r.code, 0, r.stderr);
+      const s = JSON.parse(r.stdout) as { id: string; status: string; 'OS-EXT-SRV-ATTR:host': string };
+      assert.equal(s.status, 'ACTIVE');
+      assert.equal(s['OS-EXT-SRV-ATTR:host'], 'compute2');
+      const hv = await cloud.openstack(['hypervisor', 'list', '-f', 'json']);
+      assert.deepEqual(
+        (JSON.parse(hv.stdout) as { 'Hypervisor Hostname': string }[]).map((h) => h['Hypervisor Hostname']),
+        ['compute1', 'compute2'],
+      );
+      const log = join(cloud.dataDir, 'logs', 'compute1', 'nova-compute.log');
+      let text = '';
+      for (let i = 0; i < 50 && !text.includes(s.id); i++) {
+        await new Promise((res) => setTimeout(res, 50));
+        text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      }
+      assert.match(
+        text,
+        new RegExp(`\\[instance: ${s.id}\\] Instance failed to spawn: .*Cannot allocate memory`),
+      );
+    } finally {
+      await cloud.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -42,7 +42,9 @@ export function hostRoutes(app: FastifyInstance, nova: Nova): void {
   const findHypervisor = (id: string, minor: number) => {
     const h = hypervisors().find((x) => (minor >= 53 ? x.uuid === id : String(x.id) === id));
     if (!h) {
-      if (minor < 53 && !/^\d+$/.test(id)) throw badRequest(`Invalid ID ${id} provided.`);
+      // From 2.53 ids are UUIDs and anything else is a 400; before, a non-integer is not found.
+      if (minor >= 53 && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+        throw badRequest(`Invalid uuid ${id}`);
       throw notFound(`Hypervisor with ID '${id}' could not be found.`);
     }
     return h;
