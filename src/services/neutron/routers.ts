@@ -2,7 +2,7 @@
 // (device_owner network:router_interface, device_id = router); the external gateway is a port on
 // an external network with a free address of its subnet (network:router_gateway, no project).
 import type { Doc } from '../../store/neutron-repo.js';
-import type { RequestContext } from '../policy.js';
+import { isAdmin, type RequestContext } from '../policy.js';
 import { netContains, netsOverlap, parseIp, parseNet } from './address.js';
 import { checks, isUuid, prepareBody } from './attributes.js';
 import {
@@ -277,6 +277,12 @@ export class Routers {
         subnet = this.subnets.find(ctx, body.subnet_id as string);
         if (!subnet.gateway_ip)
           throw E.badRequest('router', 'Subnet for router interface must have a gateway IP');
+        // l3_db._add_interface_by_subnet (LP-1757482): not a subnet of a globally shared network.
+        if (subnet.project_id !== ctx.projectId && !isAdmin(ctx))
+          throw E.badRequest(
+            'router',
+            `Cannot add interface to router because subnet ${subnet.id} is not owned by project making the request`,
+          );
         this.checkOverlap(r, subnet);
         const network = this.core.repo.networks.get(subnet.network_id as string) as Doc;
         port = this.ports.insert(
