@@ -26,11 +26,26 @@ export interface NovaApiOptions {
 export function novaApi(o: NovaApiOptions): FastifyInstance {
   const max = o.maxMicroversion ?? NOVA_MAX_MICROVERSION_DEFAULT;
   const maxMinor = parseMinor(max);
+  // nova's requestlog middleware words its line with the microversion the request was served at.
+  const served = new Map<string, number>();
+  const log: Logger = {
+    ...o.log,
+    info: (line, ctx) => {
+      const m = /^(\S+) "(\S+) (\S+) HTTP\/1\.1" status: (\d+) {2}len: (\S+) time: ([\d.]+)$/.exec(line);
+      if (!m || !ctx?.requestId) return o.log.info(line, ctx);
+      const minor = served.get(ctx.requestId) ?? 1;
+      served.delete(ctx.requestId);
+      o.log.info(
+        `${m[1]} "${m[2]} ${m[3]}" status: ${m[4]} len: ${m[5]} microversion: 2.${minor} time: ${Number(m[6]).toFixed(6)}`,
+        ctx,
+      );
+    },
+  };
   const app = createServiceApi({
     name: 'nova-api',
     keystone: o.keystone,
     identityRoot: o.identityRoot,
-    log: o.log,
+    log,
     public: (p) => p === '/' || p === '/v2.1' || p === '/v2.1/',
     formatError: novaError,
     malformedJson: novaMalformedJson,
@@ -42,6 +57,7 @@ export function novaApi(o: NovaApiOptions): FastifyInstance {
   });
   app.addHook('onRequest', async (request) => {
     request.novaMinor = negotiate(request, maxMinor);
+    served.set(request.id, request.novaMinor);
   });
   versionRoutes(app, 'compute', baseUrl, max);
   if (o.nova) {
