@@ -22,7 +22,11 @@ export class FileError extends Error {
 export class HostFiles {
   private readonly files = new Map<string, FileSource>();
   /** Directories whose files live on disk: `/var/log/nova/NAME` → `DIR/logs/<host>/NAME`. */
-  private readonly mounts: { prefix: string; resolve: (name: string) => string | undefined }[] = [];
+  private readonly mounts: {
+    prefix: string;
+    resolve: (name: string) => string | undefined;
+    names?: () => string[];
+  }[] = [];
 
   /** Registers (or replaces) a file. Returns a function that removes it again. */
   register(path: string, source: FileSource | string | (() => string)): () => void {
@@ -43,9 +47,12 @@ export class HostFiles {
     this.files.delete(normalize(path));
   }
 
-  /** Every file `prefix/NAME` is the disk file `resolve(NAME)` (undefined: no such file). */
-  mount(prefix: string, resolve: (name: string) => string | undefined): void {
-    this.mounts.push({ prefix: normalize(prefix), resolve });
+  /**
+   * Every file `prefix/NAME` is the disk file `resolve(NAME)` (undefined: no such file); `names`
+   * lists what the directory holds now (for `ls`).
+   */
+  mount(prefix: string, resolve: (name: string) => string | undefined, names?: () => string[]): void {
+    this.mounts.push({ prefix: normalize(prefix), resolve, names });
   }
 
   /** Whether `path` names a directory (a prefix of registered files or a mount point). */
@@ -92,6 +99,22 @@ export class HostFiles {
   list(dir = '/'): string[] {
     const pre = normalize(dir) === '/' ? '/' : `${normalize(dir)}/`;
     return [...this.files.keys()].filter((k) => k.startsWith(pre)).sort();
+  }
+
+  /** The names directly inside a directory: registered files, mount points and mounted files, sorted. */
+  children(dir: string): string[] {
+    const d = normalize(dir);
+    const pre = d === '/' ? '/' : `${d}/`;
+    const out = new Set<string>();
+    const add = (path: string) => {
+      if (path.startsWith(pre) && path.length > pre.length) out.add(path.slice(pre.length).split('/')[0]);
+    };
+    for (const k of this.files.keys()) add(k);
+    for (const m of this.mounts) {
+      add(m.prefix);
+      if (m.prefix === d) for (const n of m.names?.() ?? []) out.add(n);
+    }
+    return [...out].sort();
   }
 }
 

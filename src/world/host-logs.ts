@@ -3,7 +3,7 @@
 // RDO (packstack) names Neutron's files without the `neutron-` prefix (server.log,
 // openvswitch-agent.log, dhcp-agent.log, l3-agent.log), Nova's with it (nova-compute.log), so
 // both spellings are looked up.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostSpec } from '../sim/layout.js';
 
@@ -29,17 +29,38 @@ export function hostLogResolver(
 }
 
 /** The log files a packstack host of these roles has (RDO names). */
+const EXPECTED: Record<'nova' | 'neutron', (spec: HostSpec) => string[]> = {
+  nova: (spec) => [
+    ...(spec.roles.includes('compute') ? ['nova-compute.log'] : []),
+    ...(spec.roles.includes('controller')
+      ? ['nova-api.log', 'nova-conductor.log', 'nova-scheduler.log', 'nova-novncproxy.log']
+      : []),
+  ],
+  neutron: (spec) => [
+    'openvswitch-agent.log',
+    ...(spec.roles.includes('network') ? ['dhcp-agent.log', 'l3-agent.log', 'metadata-agent.log'] : []),
+    ...(spec.roles.includes('controller') ? ['server.log'] : []),
+  ],
+};
+
 function expected(spec: HostSpec, service: 'nova' | 'neutron', name: string): boolean {
-  const files: string[] = [];
-  const r = spec.roles;
-  if (service === 'nova') {
-    if (r.includes('compute')) files.push('nova-compute.log');
-    if (r.includes('controller'))
-      files.push('nova-api.log', 'nova-conductor.log', 'nova-scheduler.log', 'nova-novncproxy.log');
-  } else {
-    files.push('openvswitch-agent.log');
-    if (r.includes('network')) files.push('dhcp-agent.log', 'l3-agent.log', 'metadata-agent.log');
-    if (r.includes('controller')) files.push('server.log');
-  }
-  return files.includes(name);
+  return EXPECTED[service](spec).includes(name);
+}
+
+/** What `ls /var/log/nova` (or neutron) shows: the host's files of that service, in RDO's names. */
+export function hostLogNames(logDir: string, spec: HostSpec, service: 'nova' | 'neutron'): string[] {
+  const names = new Set<string>();
+  const scan = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith('.log')) continue;
+      if (service === 'nova' && f.startsWith('nova-')) names.add(f);
+      if (service === 'neutron' && f.startsWith('neutron-'))
+        names.add(f === 'neutron-server.log' ? 'server.log' : f.slice(8));
+    }
+  };
+  scan(join(logDir, spec.name));
+  if (spec.roles.includes('controller')) scan(logDir);
+  for (const n of EXPECTED[service](spec)) names.add(n);
+  return [...names].sort();
 }

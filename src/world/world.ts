@@ -19,7 +19,7 @@ import type { HostRole, HostSpec, Layout } from '../sim/layout.js';
 import { RealtimeDriver } from '../sim/pacing.js';
 import { NS_PER_MS, Scheduler } from '../sim/scheduler.js';
 import { ipToString, parseCidr } from '../wire/ipv4-address.js';
-import { hostLogResolver } from './host-logs.js';
+import { hostLogNames, hostLogResolver } from './host-logs.js';
 
 export interface WorldOptions {
   /** Seed of the scheduler (MACs, jitter, ids): same seed, same world. Default 1. */
@@ -129,8 +129,17 @@ export class World {
       const host = new WorldHost(spec, this, opts.dataDir, this.underlay, cidr.prefixLen, gateway);
       if (opts.dataDir !== undefined) {
         const resolve = hostLogResolver(join(opts.dataDir, 'logs'), spec);
-        host.files.mount('/var/log/nova', (name) => resolve('nova', name));
-        host.files.mount('/var/log/neutron', (name) => resolve('neutron', name));
+        const logDir = join(opts.dataDir, 'logs');
+        host.files.mount(
+          '/var/log/nova',
+          (name) => resolve('nova', name),
+          () => hostLogNames(logDir, spec, 'nova'),
+        );
+        host.files.mount(
+          '/var/log/neutron',
+          (name) => resolve('neutron', name),
+          () => hostLogNames(logDir, spec, 'neutron'),
+        );
       }
       this.hosts.set(spec.name, host);
     }

@@ -90,6 +90,8 @@ test('host tools print the emulated state in the real formats (golden files)', a
   golden('ifconfig-tap', await out('compute1', `ifconfig tap${PORT}`));
   golden('netns-ip-neigh', await out('controller', `${NS} ip neigh`));
   golden('netns-conntrack', await out('controller', `${NS} conntrack -L`));
+  golden('netns-arp-n', await out('controller', `${NS} arp -n`));
+  golden('netns-route-n', await out('controller', `${NS} route -n`));
 });
 
 test('tcpdump output matches the real tcpdump reading the same frames (-w pcap)', async (t) => {
@@ -236,6 +238,22 @@ test('pipelines, namespaces, files and memory', async () => {
   );
   assert.match((await run(w, 'compute1', 'cat /var/lib/neutron/dhcp/x/host')).stdout, /host-10-0-0-5/);
 
+  assert.equal((await run(w, 'compute1', 'ls /var/log/nova')).stdout, 'nova-compute.log\n');
+  assert.equal((await run(w, 'compute1', 'ls /var/log/neutron')).stdout, 'openvswitch-agent.log\n');
+  assert.equal(
+    (await run(w, 'controller', `${NS} sysctl net.ipv4.ip_forward`)).stdout,
+    'net.ipv4.ip_forward = 1\n',
+  );
+  assert.equal(
+    (await run(w, 'compute1', `sysctl -n net.ipv6.conf.qbr${PORT}.disable_ipv6`)).stdout,
+    '1\n',
+    'os-vif disables IPv6 on qbr',
+  );
+  assert.equal(
+    (await run(w, 'compute1', 'sysctl net.ipv4.nope')).stderr,
+    'sysctl: cannot stat /proc/sys/net/ipv4/nope: No such file or directory\n',
+  );
+
   // the host's memory as nova-compute will take it
   assert.ok(s.cmp.memory.allocate('instance-00000001', 512));
   assert.match((await run(w, 'compute1', 'free -m')).stdout, /^Mem: +16384 +1536 /m);
@@ -277,6 +295,11 @@ test('odd arguments to every tool end in an answer, never a crash', async () => 
     'uname',
     'cat',
     'tail',
+    ,
+    'arp',
+    'route',
+    'sysctl',
+    'ls',
   ];
   const ipObjects = ['link', 'addr', 'route', 'neigh', 'netns'];
   const lines = [

@@ -6,11 +6,12 @@ import type { World } from '../../world/world.js';
 import { brctl } from './brctl.js';
 import { ifconfig } from './ifconfig.js';
 import { ip } from './ip.js';
+import { arp, route } from './net-tools.js';
 import { conntrack, ipset, iptables, iptablesRestore, iptablesSave } from './netfilter.js';
 import { ovsAppctl, ovsOfctl, ovsVsctl } from './ovs.js';
 import { ping } from './ping.js';
 import { FILTERS, type LineFilter, makeFilter, parsePipeline, ShellSyntaxError } from './shell.js';
-import { cat, free, hostname, tail, uname } from './system.js';
+import { cat, free, hostname, ls, sysctl, tail, uname } from './system.js';
 import { tcpdump } from './tcpdump.js';
 import { hostTool, registerHostTool, type ToolContext, type ToolIO } from './tool.js';
 
@@ -35,6 +36,10 @@ for (const [name, tool] of Object.entries({
   uname,
   cat,
   tail,
+  ls,
+  sysctl,
+  arp,
+  route,
 })) {
   registerHostTool(name, tool);
 }

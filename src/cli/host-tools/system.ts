@@ -211,3 +211,69 @@ export async function tail(ctx: ToolContext, args: string[]): Promise<number> {
   });
   return 130;
 }
+
+/** Families of sysctl keys a namespace has (anything else: no such /proc/sys entry). */
+const SYSCTL_KEYS =
+  /^net\.(ipv4\.(ip_forward|ip_default_ttl|icmp_echo_ignore_broadcasts|conf\.[^.]+\.[a-z0-9_]+|neigh\.[^.]+\.[a-z0-9_]+)|ipv6\.conf\.[^.]+\.[a-z0-9_]+|bridge\.bridge-nf-call-(iptables|ip6tables|arptables))$/;
+
+/** `sysctl [-n] [-w] KEY[=VALUE]…` over the namespace's sysctls (procps-ng 4.0.2 output). */
+export function sysctl(ctx: ToolContext, args: string[]): number {
+  let valuesOnly = false;
+  let code = 0;
+  let out = '';
+  for (const a of args) {
+    if (a === '-n' || a === '--values') {
+      valuesOnly = true;
+      continue;
+    }
+    if (a === '-w' || a === '--write' || a === '-q') continue;
+    const [rawKey, value] = a.split('=', 2);
+    const key = rawKey.replaceAll('/', '.');
+    const dev = /^net\.ipv[46]\.conf\.([^.]+)\./.exec(key)?.[1];
+    if (
+      !SYSCTL_KEYS.test(key) ||
+      (dev !== undefined && dev !== 'all' && dev !== 'default' && !ctx.ns.devices.has(dev))
+    ) {
+      ctx.io.stderr(`sysctl: cannot stat /proc/sys/${key.replaceAll('.', '/')}: No such file or directory\n`);
+      code = 1;
+      continue;
+    }
+    if (value !== undefined) ctx.ns.setSysctl(key, value.trim());
+    const v = ctx.ns.getSysctl(key) ?? sysctlDefault(ctx, key, dev);
+    out += valuesOnly ? `${v}\n` : `${key} = ${v}\n`;
+  }
+  ctx.io.stdout(out);
+  return code;
+}
+
+function sysctlDefault(ctx: ToolContext, key: string, dev: string | undefined): string {
+  const d = dev === undefined ? undefined : ctx.ns.devices.get(dev);
+  if (key.endsWith('.disable_ipv6')) return d?.ipv6Disabled ? '1' : '0';
+  if (key.endsWith('.proxy_arp')) return d?.proxyArp ? '1' : '0';
+  if (key.endsWith('.mtu')) return String(d?.mtu ?? 1500);
+  if (key.endsWith('.forwarding')) return ctx.ns.ipForward ? '1' : '0';
+  return '0';
+}
+
+/** `ls [-1] [DIR…]`: the host's files that layers registered (logs, DHCP agent files …). */
+export function ls(ctx: ToolContext, args: string[]): number {
+  const dirs = args.filter((a) => !a.startsWith('-'));
+  let code = 0;
+  const lines: string[] = [];
+  for (const dir of dirs.length === 0 ? ['/root'] : dirs) {
+    const files = ctx.host.files;
+    if (files.source(dir) !== undefined) {
+      lines.push(dir);
+      continue;
+    }
+    if (!files.isDirectory(dir)) {
+      ctx.io.stderr(`ls: cannot access '${dir}': No such file or directory\n`);
+      code = 2;
+      continue;
+    }
+    if (dirs.length > 1) lines.push(`${lines.length > 0 ? '\n' : ''}${dir}:`);
+    lines.push(...files.children(dir));
+  }
+  if (lines.length > 0) ctx.io.stdout(`${lines.join('\n')}\n`);
+  return code;
+}
