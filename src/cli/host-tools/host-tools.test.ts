@@ -295,7 +295,6 @@ test('odd arguments to every tool end in an answer, never a crash', async () => 
     'uname',
     'cat',
     'tail',
-    ,
     'arp',
     'route',
     'sysctl',
