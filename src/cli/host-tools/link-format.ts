@@ -168,7 +168,7 @@ export function formatAddr(
   o: LinkOptions & { family?: 4 | 6; oneline?: boolean } = {},
 ): string {
   const lines = addressLines(dev, o.family);
-  if (o.oneline) return lines.map(([a, l]) => `${dev.ifindex}: ${dev.name}${a.slice(0)}\\${l}\n`).join('');
+  if (o.oneline) return lines.map(([a, l]) => `${dev.ifindex}: ${dev.name}${a}\\${l}\n`).join('');
   if (o.family !== undefined && lines.length === 0) return '';
   let s = linkHeader(dev, { ...o, linkMode: false });
   if (o.family === undefined) s += linkLayer(dev, o);
