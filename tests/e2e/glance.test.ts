@@ -14,7 +14,7 @@ import { run, startTestCloud, type TestCloud } from './harness.js';
 /** A command line's words, so argument lists read as the commands a user types. */
 const words = (line: string) => line.split(' ');
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
-const CAP = 4 * 1024 * 1024;
+const CAP = 12 * 1024 * 1024;
 
 describe('glance with the real clients', () => {
   let cloud: TestCloud;
@@ -186,9 +186,9 @@ describe('glance with the real clients', () => {
     assert.match(r.stdout, new RegExp(`\\| ${id} \\| ${otherProject} \\| accepted`));
   });
 
-  it('raw data declared qcow2 is refused and the image stays queued with no file kept', async () => {
+  it('10 MB of zeros declared qcow2 are refused and the image stays queued with no file kept', async () => {
     const zeros = join(cloud.dataDir, 'zeros.img');
-    writeFileSync(zeros, Buffer.alloc(1024 * 1024));
+    writeFileSync(zeros, Buffer.alloc(10_000_000));
     const r = await glance([
       ...words('image-create --name rawlie --disk-format qcow2 --container-format bare --file'),
       zeros,

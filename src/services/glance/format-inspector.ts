@@ -80,6 +80,16 @@ export class FormatInspector {
     this.filled += n;
   }
 
+  /**
+   * The refusal, as soon as the bytes seen decide it (every magic we know of sits in the first
+   * 64 KiB): the upload stops there instead of storing a whole file only to delete it.
+   */
+  earlyRefusal(): string | null {
+    if (this.early === undefined && this.filled >= PEEK) this.early = this.finish(PEEK).refusal;
+    return this.early ?? null;
+  }
+  private early: string | null | undefined;
+
   finish(size: number): Inspection {
     const head = this.head.subarray(0, this.filled);
     const detected = Object.entries(probes).find(([, p]) => p.matches(head))?.[0] ?? 'raw';

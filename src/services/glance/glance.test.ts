@@ -161,3 +161,13 @@ describe('glance service', () => {
     });
   });
 });
+
+describe('early refusal', () => {
+  it('stops a mismatching upload once the first 64 KiB decide it', () => {
+    const i = new FormatInspector('qcow2', true);
+    i.push(new Uint8Array(32 * 1024));
+    assert.equal(i.earlyRefusal(), null);
+    i.push(new Uint8Array(32 * 1024));
+    assert.equal(i.earlyRefusal(), 'Image content does not match disk_format');
+  });
+});

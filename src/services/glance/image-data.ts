@@ -74,6 +74,8 @@ export async function storeImageData(
       md5.update(chunk);
       sha512.update(chunk);
       inspector.push(chunk);
+      const refusal = inspector.earlyRefusal();
+      if (refusal) return done(badRequest(refusal));
       done(null, chunk);
     },
   });
@@ -89,8 +91,9 @@ export async function storeImageData(
   body.on('error', onError);
   body.on('close', onClose);
   body.pipe(meter);
+  const out = createWriteStream(part, { flags: 'w' });
   try {
-    await pipeline(meter, createWriteStream(part, { flags: 'w' }));
+    await pipeline(meter, out);
     const inspection = inspector.finish(size);
     if (inspection.detected !== image.diskFormat)
       warn(
@@ -105,6 +108,8 @@ export async function storeImageData(
       virtualSize: inspection.virtualSize,
     };
   } catch (e) {
+    // The file may still be opening when an early refusal lands: remove it once it is closed.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     rmSync(part, { force: true });
     body.unpipe(meter);
     if (!body.destroyed) body.resume();
