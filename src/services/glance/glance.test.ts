@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { LogFile } from '../../sim/oslo-log.js';
 import { openDatabase } from '../../store/index.js';
@@ -116,6 +116,20 @@ describe('glance service', () => {
       },
     );
     assert.equal(glance.getImage(demo, img.id).status, 'queued');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith(img.id)),
+      [],
+    );
+  });
+
+  it('answers 410 and keeps no file when the image is deleted during its upload', async () => {
+    const img = glance.createImage(demo, { name: 'gone', disk_format: 'raw', container_format: 'bare' });
+    const body = new PassThrough();
+    const upload = glance.upload(demo, img.id, body);
+    body.write(new Uint8Array(1000));
+    glance.deleteImage(demo, img.id);
+    body.end(new Uint8Array(1000));
+    await assert.rejects(upload, { status: 410 });
     assert.deepEqual(
       readdirSync(dir).filter((f) => f.startsWith(img.id)),
       [],

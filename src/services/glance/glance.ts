@@ -63,6 +63,12 @@ export interface ImageDataRead {
 // Glance keeps microseconds, so images created in a row sort in creation order; a clock that
 // never repeats a millisecond does the same here.
 let lastStamp = 0;
+const deletedDuringUpload = (id: string) =>
+  new ServiceError(
+    'Gone',
+    `Image ${id} could not be found after upload. The image may have been deleted during the upload.`,
+  );
+
 const logContext = (ctx: RequestContext) => ({
   requestId: ctx.requestId,
   userId: ctx.userId,
@@ -336,13 +342,7 @@ export class Glance {
         this.log.data.warning(m, logContext(ctx)),
       );
       const current = this.repo.getImage(id);
-      if (!current || current.deleted) {
-        this.files.remove(id);
-        throw new ServiceError(
-          'Gone',
-          `Image ${id} could not be found after upload. The image may have been deleted during the upload.`,
-        );
-      }
+      if (!current || current.deleted) throw deletedDuringUpload(id);
       const active: ImageRow = {
         ...current,
         status: 'active',
@@ -361,6 +361,11 @@ export class Glance {
       );
       return active;
     } catch (e) {
+      // Deleted while its data was arriving: whatever the store step said, the answer is 410.
+      if (this.repo.getImage(id)?.deleted) {
+        this.files.remove(id);
+        throw deletedDuringUpload(id);
+      }
       restore((e as Error).message);
       throw e;
     }
