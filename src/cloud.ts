@@ -120,11 +120,6 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     console: url(ports.console),
   };
 
-  // Neutron's files first: a bad value stops the start (file and line) before anything runs.
-  const neutronWarnings: string[] = [];
-  const neutronConfig = loadNeutronConfig(opts.configDir ?? shippedConfigDir(), (m) =>
-    neutronWarnings.push(m),
-  );
   mkdirSync(opts.dataDir, { recursive: true });
   const logs = new LogRegistry(join(opts.dataDir, 'logs'));
   const db = openDatabase(opts.ephemeral ? ':memory:' : join(opts.dataDir, 'state.db'));
@@ -174,12 +169,13 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
   world.start();
   // Neutron reads its real files; a bad value stops the start with the file and line.
   const neutronLog = logs.file('neutron-server.log');
-  for (const w of neutronWarnings) neutronLog.write('WARNING', 'oslo_config.cfg', w);
   const neutron = new Neutron({
     db,
     bus,
     log: neutronLog.logger('neutron.plugins.ml2.plugin'),
-    config: neutronConfig,
+    config: loadNeutronConfig(opts.configDir ?? shippedConfigDir(), (m) =>
+      neutronLog.write('WARNING', 'oslo_config.cfg', m),
+    ),
     hosts: () => layout.hosts.map((h) => h.name),
     requireLiveAgent: opts.neutronRequiresLiveAgent,
   });
@@ -305,6 +301,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       bus,
       hosts: layout.hosts,
       logFor: (h) => logs.file(`${h}/nova-compute.log`),
+      memoryFor: (h) => world.host(h)?.memory,
     })),
   );
   say(`nova-compute: running on ${computeAgents.map((a) => a.host.name).join(', ')}`);
@@ -407,6 +404,27 @@ function novaNetworkApi(neutron: Neutron): NetworkApi {
       (neutron.listPorts(admin, { device_id: [deviceId] }) as Doc[]).map(port),
     floatingIpsOfPort: async (_ctx, portId) =>
       (neutron.floatingIpsOfPort(admin, portId) as Doc[]).map((f) => f.floating_ip_address as string),
+    listSecurityGroups: async (ctx) =>
+      (neutron.listSecurityGroups(ctx, ctx.projectId ? { project_id: [ctx.projectId] } : {}) as Doc[]).map(
+        (g) => ({
+          id: g.id as string,
+          name: g.name as string,
+          description: (g.description as string) ?? '',
+          projectId: g.project_id as string,
+          rules: ((g.security_group_rules as Doc[]) ?? []).map((r) => ({
+            id: r.id as string,
+            direction: r.direction as string,
+            protocol: (r.protocol as string | null) ?? null,
+            portMin: (r.port_range_min as number | null) ?? null,
+            portMax: (r.port_range_max as number | null) ?? null,
+            remoteIpPrefix: (r.remote_ip_prefix as string | null) ?? null,
+            remoteGroupId: (r.remote_group_id as string | null) ?? null,
+          })),
+        }),
+      ),
+    setPortSecurityGroups: async (_ctx, id, ids) => {
+      neutron.updatePort(admin, id, { security_groups: ids });
+    },
     resolveSecurityGroups: async (ctx, projectId, names) => {
       const groups = neutron.listSecurityGroups(ctx, { project_id: [projectId] }) as Doc[];
       return names.map((name) => {

@@ -205,6 +205,19 @@ describe('nova with the real clients', () => {
     );
     assert.equal(port.device_owner, 'compute:nova');
     assert.equal(port.binding_host_id, 'localhost');
+    // A security group added to the server goes on its port (and is listed by name).
+    r = await cloud.openstack(['security', 'group', 'create', 'web']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await cloud.openstack(['server', 'add', 'security', 'group', 'net-vm', 'web']);
+    assert.equal(r.code, 0, r.stderr);
+    const groups = json<{ security_groups: { name: string }[] }>(
+      (await cloud.openstack(['server', 'show', 'net-vm', '-f', 'json'])).stdout,
+    ).security_groups.map((g) => g.name);
+    assert.deepEqual(groups.sort(), ['default', 'web']);
+    const sgIds = json<{ security_group_ids: string[] }>(
+      (await cloud.openstack(['port', 'show', p.ID, '-f', 'json'])).stdout,
+    ).security_group_ids;
+    assert.equal(sgIds.length, 2);
     r = await cloud.openstack(['server', 'delete', '--wait', 'net-vm']);
     assert.equal(r.code, 0, r.stderr);
     await until(async () => {

@@ -11,6 +11,7 @@ import { mv, negotiate, parseMinor, versionHeaders } from './microversion.js';
 import { flavorRoutes } from './routes-flavors.js';
 import { hostRoutes } from './routes-hosts.js';
 import { instanceActionRoutes } from './routes-instance-actions.js';
+import { securityGroupRoutes } from './routes-security-groups.js';
 import { serverRoutes } from './routes-servers.js';
 
 export interface NovaApiOptions {
@@ -65,6 +66,7 @@ export function novaApi(o: NovaApiOptions): FastifyInstance {
     flavorRoutes(app, o.nova);
     hostRoutes(app, o.nova);
     instanceActionRoutes(app, o.nova);
+    securityGroupRoutes(app, o.nova);
   }
   return app;
 }

@@ -224,6 +224,13 @@ export function serverRoutes(app: FastifyInstance, nova: Nova): void {
         }
         return { output: await nova.lifecycle.consoleOutput(ctx, id, length) };
       }
+      case 'addSecurityGroup':
+      case 'removeSecurityGroup': {
+        const g = wrapped(body, action);
+        const name = str(g, 'name', { required: true, min: 1 }) as string;
+        await nova.servers.changeSecurityGroup(ctx, id, name, action === 'addSecurityGroup');
+        return reply.code(202).send();
+      }
       case 'os-getVNCConsole': {
         if (mv(request) >= 6) throw badRequest(`There is no such action: ${action}`);
         const a = wrapped(body, action);

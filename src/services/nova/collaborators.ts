@@ -48,6 +48,22 @@ export interface NovaPort {
   status: string;
 }
 
+export interface NovaSecurityGroup {
+  id: string;
+  name: string;
+  description: string;
+  projectId: string;
+  rules: {
+    id: string;
+    direction: string;
+    protocol: string | null;
+    portMin: number | null;
+    portMax: number | null;
+    remoteIpPrefix: string | null;
+    remoteGroupId: string | null;
+  }[];
+}
+
 export interface PortCreate {
   networkId: string;
   projectId: string;
@@ -76,6 +92,10 @@ export interface NetworkApi {
   floatingIpsOfPort(ctx: RequestContext, portId: string): Promise<string[]>;
   /** Security group names → ids in the project; throws Nova's 400 for an unknown name. */
   resolveSecurityGroups(ctx: RequestContext, projectId: string, names: string[]): Promise<string[]>;
+  /** The project's security groups, for Nova's os-security-groups proxy (before 2.36). */
+  listSecurityGroups(ctx: RequestContext): Promise<NovaSecurityGroup[]>;
+  /** Replaces a port's security groups (ids). */
+  setPortSecurityGroups(ctx: RequestContext, portId: string, ids: string[]): Promise<void>;
 }
 
 /** A cloud without Neutron: no networks to boot on (only `networks: none` servers). */
@@ -93,6 +113,8 @@ export const NO_NETWORKING: NetworkApi = {
   listPortsOfDevice: async () => [],
   floatingIpsOfPort: async () => [],
   resolveSecurityGroups: async () => [],
+  setPortSecurityGroups: async () => {},
+  listSecurityGroups: async () => [],
 };
 
 /** A cloud without Glance: every image reference is unknown (Nova's 400 on create). */

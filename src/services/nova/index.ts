@@ -76,6 +76,8 @@ export class Nova {
   readonly lifecycle: ServerLifecycle;
   readonly actions: InstanceActions;
   readonly consoles: Consoles;
+  /** Neutron as Nova sees it (the os-security-groups proxy reads it). */
+  readonly network: NetworkApi;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(o: NovaOptions) {
@@ -98,6 +100,7 @@ export class Nova {
       placement,
       o.logs.file('nova-scheduler.log').logger('nova.scheduler.manager'),
     );
+    this.network = o.network;
     const networking = new InstanceNetworking(o.network);
     this.actions = new InstanceActions(new InstanceActionRepo(o.db), now);
     const conductorLog = o.logs.file('nova-conductor.log');

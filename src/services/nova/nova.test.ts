@@ -81,6 +81,11 @@ function fakeNeutron() {
     listPortsOfDevice: async (_c, device) => [...ports.values()].filter((p) => p.deviceId === device),
     floatingIpsOfPort: async () => [],
     resolveSecurityGroups: async (_c, _p, names) => names.map((n) => `sg-${n}`),
+    listSecurityGroups: async () => [],
+    setPortSecurityGroups: async (_c, id, ids) => {
+      const p = ports.get(id);
+      if (p) p.securityGroups = ids;
+    },
   };
   return { api, ports, created };
 }

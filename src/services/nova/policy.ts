@@ -23,6 +23,7 @@ const table: Record<string, Rule> = {
   'os_compute_api:servers:reboot': projectMember,
   'os_compute_api:os-console-output': projectMember,
   'os_compute_api:os-attach-interfaces:list': projectMember,
+  'os_compute_api:os-security-groups:add': projectMember,
   'os_compute_api:os-instance-actions:list': projectMember,
   'os_compute_api:os-instance-actions:show': projectMember,
   // Events: admin only before 2.51, the project's members too after; tracebacks and hosts: admin.

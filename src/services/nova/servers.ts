@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ComputeFlavor, ComputeImage } from '../../bus/index.js';
 import type { Logger } from '../../sim/oslo-log.js';
 import type { InstanceRepo, InstanceRow, KeyPairRepo } from '../../store/index.js';
-import { badRequest, forbidden, notFound } from '../errors.js';
+import { badRequest, forbidden, isServiceError, notFound } from '../errors.js';
 import { isAdmin, type RequestContext } from '../policy.js';
 import type { ImageLookup, NetworkApi, NovaPort } from './collaborators.js';
 import { type BuildJob, Conductor, instanceName } from './conductor.js';
@@ -331,6 +331,47 @@ export class Servers {
   async interfaces(ctx: RequestContext, id: string): Promise<NovaPort[]> {
     const i = this.get(ctx, id, 'os_compute_api:os-attach-interfaces:list');
     return this.network.listPortsOfDevice(ctx, i.uuid);
+  }
+
+  /**
+   * addSecurityGroup / removeSecurityGroup (nova/network/security_group_api.py): the group is
+   * added to (removed from) every port of the server, and the server lists it.
+   */
+  async changeSecurityGroup(ctx: RequestContext, id: string, name: string, add: boolean): Promise<void> {
+    const i = this.get(ctx, id, 'os_compute_api:os-security-groups:add');
+    const [groupId] = await this.network.resolveSecurityGroups(ctx, i.projectId, [name]).catch((e) => {
+      if (isServiceError(e) && e.status === 400)
+        throw notFound(
+          `Security group ${name} not found for project ${i.projectId}.`,
+          'SecurityGroupNotFound',
+        );
+      throw e;
+    });
+    // The server lists groups by name, whichever way the request named it.
+    const groupName =
+      (await this.network.listSecurityGroups(ctx)).find((g) => g.id === groupId)?.name ?? name;
+    const ports = await this.network.listPortsOfDevice(ctx, i.uuid);
+    const has = ports.some((p) => p.securityGroups.includes(groupId)) || i.securityGroups.includes(groupName);
+    if (add && has)
+      throw badRequest(
+        `Security group ${name} is already associated with the instance ${i.uuid}`,
+        'SecurityGroupExistsForInstance',
+      );
+    if (!add && !has)
+      throw badRequest(
+        `Security group ${name} not associated with the instance ${i.uuid}`,
+        'SecurityGroupNotExistsForInstance',
+      );
+    for (const p of ports)
+      await this.network.setPortSecurityGroups(
+        ctx,
+        p.id,
+        add ? [...new Set([...p.securityGroups, groupId])] : p.securityGroups.filter((g) => g !== groupId),
+      );
+    const names = add
+      ? [...new Set([...i.securityGroups, groupName])]
+      : i.securityGroups.filter((n) => n !== groupName);
+    this.repo.update(i.uuid, { securityGroups: names, updatedAt: this.now().toISOString() });
   }
 
   setMetadata(
