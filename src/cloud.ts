@@ -13,7 +13,7 @@ import { novaApi } from './api/nova/index.js';
 import { novncProxy } from './api/nova/novncproxy.js';
 import { Bus } from './bus/index.js';
 import { isServiceError, ServiceError } from './services/errors.js';
-import { Glance } from './services/glance/index.js';
+import { Glance, loadGlanceConfig } from './services/glance/index.js';
 import { generatePassword, Keystone } from './services/keystone/index.js';
 import { loadNeutronConfig, Neutron, shippedConfigDir } from './services/neutron/index.js';
 import {
@@ -160,6 +160,9 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     imageDir,
     imageSizeCap: opts.imageSizeCap,
     requireFormatMatch: opts.requireImageFormatMatch,
+    config: loadGlanceConfig(opts.configDir ?? shippedConfigDir(), (m) =>
+      glanceLog.logger('oslo_config.cfg').warning(m),
+    ),
     log: glanceLog,
   });
 

@@ -10,6 +10,7 @@ import { LogFile } from '../../sim/oslo-log.js';
 import { openDatabase } from '../../store/index.js';
 import type { ServiceError } from '../errors.js';
 import { internalContext, type RequestContext } from '../policy.js';
+import { loadGlanceConfig } from './config.js';
 import { FormatInspector } from './format-inspector.js';
 import { Glance } from './glance.js';
 import { buildSparseQcow2 } from './qcow2.js';
@@ -183,5 +184,32 @@ describe('early refusal', () => {
     assert.equal(i.earlyRefusal(), null);
     i.push(new Uint8Array(32 * 1024));
     assert.equal(i.earlyRefusal(), 'Image content does not match disk_format');
+  });
+});
+
+describe('glance-api.conf', () => {
+  it('reads the shipped file: a 1 GiB cap and the format check on', () => {
+    const etc = new URL('../../../../etc', import.meta.url).pathname;
+    const c = loadGlanceConfig(etc, (m) => assert.fail(m));
+    assert.equal(c.imageSizeCap, 1024 ** 3);
+    assert.equal(c.requireFormatMatch, true);
+    assert.equal(c.limitParamDefault, 25);
+    assert.match(c.file ?? '', /etc\/glance\/glance-api\.conf$/);
+  });
+  it('takes its list page size from limit_param_default', () => {
+    const d = mkdtempSync(join(tmpdir(), 'glance-conf-'));
+    try {
+      const g = new Glance(openDatabase(':memory:'), {
+        imageDir: d,
+        config: { limitParamDefault: 2 },
+        log: new LogFile(null),
+      });
+      for (const n of ['a', 'b', 'c']) g.createImage(admin, { name: n });
+      const page = g.listImages(admin, []);
+      assert.equal(page.images.length, 2);
+      assert.ok(page.nextMarker);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });

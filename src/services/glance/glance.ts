@@ -13,6 +13,7 @@ import {
 } from '../../store/index.js';
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../errors.js';
 import { isAdmin, type RequestContext } from '../policy.js';
+import type { GlanceConfig } from './config.js';
 import { imageNotFound, negativeValue, propertyLimit, statusTransition, tagLimit } from './errors.js';
 import { ImageFiles, storeImageData, type UploadLimits } from './image-data.js';
 import {
@@ -30,9 +31,6 @@ import { pyRepr } from './python-repr.js';
 import { validateImage } from './schema-check.js';
 
 export const IMAGE_SIZE_CAP_DEFAULT = 1024 ** 3;
-/** image_property_quota and image_tag_quota defaults. */
-const PROPERTY_QUOTA = 128;
-const TAG_QUOTA = 128;
 /** Attributes the image factory refuses at create (glance/domain ImageFactory._readonly_properties). */
 const CREATE_READ_ONLY = ['created_at', 'updated_at', 'status', 'checksum', 'os_hash_algo', 'os_hash_value'];
 const CREATE_DISALLOWED = ['direct_url', 'self', 'file', 'schema', 'stores'];
@@ -40,9 +38,11 @@ const CREATE_DISALLOWED = ['direct_url', 'self', 'file', 'schema', 'stores'];
 export interface GlanceOptions {
   /** Where image files live (DIR/images). */
   imageDir: string;
-  /** image_size_cap in bytes (default 1 GiB). */
+  /** glance-api.conf's values (Glance's defaults where absent). */
+  config?: Partial<GlanceConfig>;
+  /** Overrides image_size_cap in bytes (default 1 GiB). */
   imageSizeCap?: number;
-  /** [image_format] require_image_format_match (default true, as current Glance). */
+  /** Overrides [image_format] require_image_format_match (default true, as current Glance). */
   requireFormatMatch?: boolean;
   /** glance-api.log: the service writes as Glance's modules (images, image_data, image_actions). */
   log: { logger(module: string): Logger };
@@ -63,6 +63,9 @@ export interface ImageDataRead {
 // Glance keeps microseconds, so images created in a row sort in creation order; a clock that
 // never repeats a millisecond does the same here.
 let lastStamp = 0;
+/** Glance's quotas: -1 is unlimited. */
+const overQuota = (n: number, quota: number) => quota >= 0 && n > quota;
+
 const deletedDuringUpload = (id: string) =>
   new ServiceError(
     'Gone',
@@ -85,6 +88,7 @@ export class Glance {
   readonly files: ImageFiles;
   readonly limits: UploadLimits;
   readonly members: ImageMembers;
+  private readonly quotas: { properties: number; tags: number; listDefault: number; listMax: number };
   private readonly log: { images: Logger; data: Logger; actions: Logger };
 
   constructor(
@@ -93,16 +97,28 @@ export class Glance {
   ) {
     this.repo = new GlanceRepo(db);
     this.files = new ImageFiles(o.imageDir);
+    const c = o.config ?? {};
     this.limits = {
-      sizeCap: o.imageSizeCap ?? IMAGE_SIZE_CAP_DEFAULT,
-      requireFormatMatch: o.requireFormatMatch ?? true,
+      sizeCap: o.imageSizeCap ?? c.imageSizeCap ?? IMAGE_SIZE_CAP_DEFAULT,
+      requireFormatMatch: o.requireFormatMatch ?? c.requireFormatMatch ?? true,
+    };
+    this.quotas = {
+      properties: c.imagePropertyQuota ?? 128,
+      tags: c.imageTagQuota ?? 128,
+      listDefault: c.limitParamDefault ?? 25,
+      listMax: c.apiLimitMax ?? 1000,
     };
     this.log = {
       images: o.log.logger('glance.api.v2.images'),
       data: o.log.logger('glance.api.v2.image_data'),
       actions: o.log.logger('glance.api.v2.image_actions'),
     };
-    this.members = new ImageMembers(this.repo, (ctx, id) => this.findImage(ctx, id), now);
+    this.members = new ImageMembers(
+      this.repo,
+      (ctx, id) => this.findImage(ctx, id),
+      now,
+      c.imageMemberQuota ?? 128,
+    );
     // A process that stopped mid-upload left a part file and a `saving` image: both go back.
     this.files.removeStrayParts();
     for (const image of this.repo.imagesSaving()) this.repo.saveImage({ ...image, status: 'queued' });
@@ -181,7 +197,7 @@ export class Glance {
   }
 
   listImages(ctx: RequestContext, params: QueryParams): ImagePage {
-    const q: ListRequest = parseListRequest(params);
+    const q: ListRequest = parseListRequest(params, this.quotas.listDefault, this.quotas.listMax);
     const memberships = ctx.projectId ? this.repo.membershipsOf(ctx.projectId) : new Map();
     const visibility = q.filters.find(([k]) => k === 'visibility')?.[1];
     let images = this.repo
@@ -257,7 +273,7 @@ export class Glance {
           break;
         case 'tags': {
           const tags = [...new Set(value as string[])];
-          if (tags.length > TAG_QUOTA) throw tagLimit(tags.length, TAG_QUOTA);
+          if (overQuota(tags.length, this.quotas.tags)) throw tagLimit(tags.length, this.quotas.tags);
           image.tags = tags;
           break;
         }
@@ -265,7 +281,7 @@ export class Glance {
     };
     applyChanges(changes, image.properties, set);
     const n = Object.keys(image.properties).length;
-    if (n > PROPERTY_QUOTA) throw propertyLimit(n, PROPERTY_QUOTA);
+    if (overQuota(n, this.quotas.properties)) throw propertyLimit(n, this.quotas.properties);
   }
 
   deleteImage(ctx: RequestContext, id: string): void {
@@ -296,7 +312,8 @@ export class Glance {
     glancePolicy.enforce('modify_image', ctx, target(image));
     validateImage({ tags: [tag] });
     if (image.tags.includes(tag)) return;
-    if (image.tags.length + 1 > TAG_QUOTA) throw tagLimit(image.tags.length + 1, TAG_QUOTA);
+    if (overQuota(image.tags.length + 1, this.quotas.tags))
+      throw tagLimit(image.tags.length + 1, this.quotas.tags);
     this.repo.saveImage({ ...image, tags: [...image.tags, tag], updatedAt: now() });
   }
 

@@ -1,3 +1,4 @@
+export { type GlanceConfig, loadGlanceConfig } from './config.js';
 export { DetailedError } from './errors.js';
 export type { FormatInspector, Inspection } from './format-inspector.js';
 export {

@@ -7,8 +7,6 @@ import { badRequest } from '../errors.js';
 import { isAdmin, type RequestContext } from '../policy.js';
 import { isOwner } from './policy.js';
 
-export const LIMIT_DEFAULT = 25;
-export const LIMIT_MAX = 1000;
 const SORT_KEYS = [
   'name',
   'status',
@@ -51,16 +49,16 @@ function sortDir(d: string): 'asc' | 'desc' {
 }
 
 /** Reads and checks the query as Glance's deserializer does. */
-export function parseListRequest(params: QueryParams): ListRequest {
+export function parseListRequest(params: QueryParams, limitDefault = 25, limitMax = 1000): ListRequest {
   const all = (k: string) => params.filter(([p]) => p === k).map(([, v]) => v);
   const one = (k: string) => all(k).at(-1);
-  let limit = LIMIT_DEFAULT;
+  let limit = limitDefault;
   const rawLimit = one('limit');
   if (rawLimit !== undefined) {
     if (!/^\s*[-+]?\d+\s*$/.test(rawLimit)) throw badRequest('limit param must be an integer');
     limit = Number(rawLimit);
     if (limit < 0) throw badRequest('limit param must be positive');
-    limit = Math.min(limit, LIMIT_MAX);
+    limit = Math.min(limit, limitMax);
   }
   const sortParam = one('sort');
   const keys = all('sort_key');

@@ -2,7 +2,7 @@
 // projects; a member project accepts or rejects it. Pending and rejected images stay visible by
 // id to the member, but lists only carry accepted ones by default (member_status=accepted).
 import type { GlanceRepo, ImageMemberRow, ImageRow, MemberStatus } from '../../store/index.js';
-import { badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { badRequest, conflict, forbidden, notFound, ServiceError } from '../errors.js';
 import type { RequestContext } from '../policy.js';
 import { glancePolicy, isOwner, target } from './policy.js';
 import { pyRepr } from './python-repr.js';
@@ -14,6 +14,8 @@ export class ImageMembers {
     private readonly repo: GlanceRepo,
     private readonly find: (ctx: RequestContext, id: string) => ImageRow | undefined,
     private readonly now: () => string,
+    /** image_member_quota: -1 is unlimited. */
+    private readonly quota = 128,
   ) {}
 
   private image(ctx: RequestContext, imageId: string): ImageRow {
@@ -30,6 +32,12 @@ export class ImageMembers {
     if (image.visibility !== 'shared') throw forbidden('Only shared images have members.');
     if (this.repo.getMember(imageId, member))
       throw conflict(`Member ${member} is duplicated for image ${imageId}`);
+    const attempted = this.repo.listMembers(imageId).length + 1;
+    if (this.quota >= 0 && attempted > this.quota)
+      throw new ServiceError(
+        'RequestTooLarge',
+        `The limit has been exceeded on the number of allowed image members for this image. Attempted: ${attempted}, Maximum: ${this.quota}`,
+      );
     const at = this.now();
     const row: ImageMemberRow = { imageId, member, status: 'pending', createdAt: at, updatedAt: at };
     this.repo.saveMember(row);
