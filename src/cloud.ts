@@ -120,6 +120,11 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     console: url(ports.console),
   };
 
+  // Neutron's files first: a bad value stops the start (file and line) before anything runs.
+  const neutronWarnings: string[] = [];
+  const neutronConfig = loadNeutronConfig(opts.configDir ?? shippedConfigDir(), (m) =>
+    neutronWarnings.push(m),
+  );
   mkdirSync(opts.dataDir, { recursive: true });
   const logs = new LogRegistry(join(opts.dataDir, 'logs'));
   const db = openDatabase(opts.ephemeral ? ':memory:' : join(opts.dataDir, 'state.db'));
@@ -172,13 +177,12 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
   world.start();
   // Neutron reads its real files; a bad value stops the start with the file and line.
   const neutronLog = logs.file('neutron-server.log');
+  for (const w of neutronWarnings) neutronLog.write('WARNING', 'oslo_config.cfg', w);
   const neutron = new Neutron({
     db,
     bus,
     log: neutronLog.logger('neutron.plugins.ml2.plugin'),
-    config: loadNeutronConfig(opts.configDir ?? shippedConfigDir(), (m) =>
-      neutronLog.write('WARNING', 'oslo_config.cfg', m),
-    ),
+    config: neutronConfig,
     hosts: () => layout.hosts.map((h) => h.name),
     requireLiveAgent: opts.neutronRequiresLiveAgent,
   });

@@ -124,7 +124,10 @@ export function neutronRoutes(app: FastifyInstance, n: Neutron): void {
     },
   ];
 
+  // enable_security_group = False removes the extension and its resources (sg_rpc).
+  const securityGroups = n.config.enableSecurityGroup;
   for (const c of collections) {
+    if (!securityGroups && c.path.startsWith('security-group')) continue;
     const base = `${V}/${c.path}`;
     app.get(base, async (request) => {
       const q = queryOf(request);

@@ -147,9 +147,10 @@ export class Neutron {
   // --- networks
   createNetwork = (ctx: RequestContext, body: unknown) =>
     this.v('network', ctx)(this.networks.create(ctx, body));
-  getNetwork = (ctx: RequestContext, id: string) => this.v('network', ctx)(this.networks.get(ctx, id));
+  getNetwork = (ctx: RequestContext, id: string) =>
+    readView(this.v('network', ctx)(this.networks.get(ctx, id)));
   listNetworks = (ctx: RequestContext, filters: Filters = {}) =>
-    this.networks.list(ctx, filters).map(this.v('network', ctx));
+    this.networks.list(ctx, filters).map((d) => readView(this.v('network', ctx)(d)));
   updateNetwork = (ctx: RequestContext, id: string, body: unknown) =>
     this.v('network', ctx)(this.networks.update(ctx, id, body));
   deleteNetwork = (ctx: RequestContext, id: string) =>
@@ -336,6 +337,12 @@ export class Neutron {
     if (!found) throw neutronErrors.networkNotFound(networkId);
     return found;
   }
+}
+
+/** A real neutron-server shows `is_default` in a network's create answer only, not in reads. */
+function readView(d: Doc): Doc {
+  const { is_default: _, ...rest } = d;
+  return rest as Doc;
 }
 
 function tableOf(repo: NeutronRepo, kind: string): DocTable<Doc> {
