@@ -58,3 +58,13 @@ for (const [file, make] of cases)
     assert.equal(r.contentType, c.headers['Content-Type']);
     if (c.headers['Accept-Patch']) assert.equal(r.headers?.['Accept-Patch'], c.headers['Accept-Patch']);
   });
+
+it('answers JSON as webob does when the client asks for it', () => {
+  const request = { headers: { accept: 'application/json' } } as unknown as FastifyRequest;
+  const r = glanceError(imageNotFound('x'), request);
+  assert.deepEqual(r.body, {
+    message: 'No image found with ID x<br /><br />\n\n\n',
+    code: '404 Not Found',
+    title: 'Not Found',
+  });
+});

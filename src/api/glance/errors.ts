@@ -119,13 +119,14 @@ export function glanceError(e: ServiceError, request: FastifyRequest): ErrorRepl
       headers,
       body: `<html>\n <head>\n  <title>${status}</title>\n </head>\n <body>\n  <h1>${status}</h1>\n  ${body(e, escapeHtml)}\n </body>\n</html>`,
     };
-  const text = stripTags(body(e, (s) => s));
+  // webob's JSON error carries the body template as is, <br /> and all.
   if (offer === 'json')
     return {
       status: e.status,
       headers,
-      body: { message: text, code: status, title: titles[e.status] ?? 'Error' },
+      body: { message: body(e, (s) => s), code: status, title: titles[e.status] ?? 'Error' },
     };
+  const text = stripTags(body(e, (s) => s));
   return {
     status: e.status,
     contentType: 'text/plain; charset=UTF-8',
