@@ -244,6 +244,12 @@ describe('nova with the real clients', () => {
     }, 'ACTIVE again');
     r = await cloud.openstack(['server', 'reboot', '--hard', 'cirros-vm1']);
     assert.equal(r.code, 0, r.stderr);
+    const ext = await bootServer(cloud, 'outside', { network: 'public', env: cloud.demo });
+    assert.equal(ext.code, 1);
+    assert.match(
+      ext.stderr,
+      /It is not allowed to create an interface on external network [0-9a-f-]+ \(HTTP 403\)/,
+    );
     const demo = await cloud.openstack(['server', 'show', 'cirros-vm1'], cloud.demo);
     assert.equal(demo.code, 1);
     assert.match(demo.stderr, /No server with a name or ID of 'cirros-vm1' exists/);

@@ -4,8 +4,8 @@
 // user brought (`--nic port-id=`) are bound instead of created, and unbound rather than deleted
 // when the server goes. The instance keeps a copy of what it got (Nova's network info cache).
 import type { ComputePort } from '../../bus/index.js';
-import { badRequest, conflict, isServiceError } from '../errors.js';
-import type { RequestContext } from '../policy.js';
+import { badRequest, conflict, forbidden, isServiceError } from '../errors.js';
+import { isAdmin, type RequestContext } from '../policy.js';
 import type { NetworkApi, NovaNetwork, NovaPort } from './collaborators.js';
 
 /** One entry of `networks` in a create request, after validation. */
@@ -57,6 +57,12 @@ export class InstanceNetworking {
       } else if (r.networkId) {
         const n = await this.net.getNetwork(ctx, r.networkId);
         if (!n) throw badRequest(`Network ${r.networkId} could not be found.`);
+        // nova/network/neutron.py: only admins attach to an external network that is not shared.
+        if (n.external && !n.shared && !isAdmin(ctx))
+          throw forbidden(
+            `It is not allowed to create an interface on external network ${n.id}`,
+            'ExternalNetworkAttachForbidden',
+          );
         if (n.subnets.length === 0)
           throw badRequest(`Network ${r.networkId} requires a subnet in order to boot instances on.`);
       }
