@@ -9,6 +9,7 @@ type Statement = {
   get(...a: unknown[]): unknown;
   all(...a: unknown[]): unknown[];
   run(...a: unknown[]): unknown;
+  pluck(on?: boolean): Statement;
 };
 type Where = Record<string, string | number | null | readonly (string | number)[]>;
 
@@ -28,11 +29,14 @@ export class DocTable<T extends Doc> {
     this.cols = columns;
   }
 
-  private stmt(sql: string) {
-    let s = this.stmts.get(sql);
+  private stmt(sql: string, pluck = false) {
+    const key = pluck ? `pluck:${sql}` : sql;
+    let s = this.stmts.get(key);
     if (!s) {
       s = this.db.prepare(sql) as unknown as Statement;
-      this.stmts.set(sql, s);
+      // One column as plain values: no row object per body on large lists.
+      if (pluck) s.pluck(true);
+      this.stmts.set(key, s);
     }
     return s;
   }
@@ -73,9 +77,9 @@ export class DocTable<T extends Doc> {
   /** Rows matching every column condition (a list means any of), in creation order. */
   list(where: Where = {}): T[] {
     const w = this.where(where);
-    return (this.stmt(`SELECT body FROM ${this.table}${w.sql} ORDER BY rowid`).all(...w.args) as Raw[]).map(
-      (r) => JSON.parse(r.body) as T,
-    );
+    return (
+      this.stmt(`SELECT body FROM ${this.table}${w.sql} ORDER BY rowid`, true).all(...w.args) as string[]
+    ).map((b) => JSON.parse(b) as T);
   }
 
   count(where: Where = {}): number {

@@ -180,7 +180,9 @@ export class SecurityGroups {
     const rules = new Map<string, Doc[]>();
     for (const r of this.core.repo.securityGroupRules.list()) {
       const k = r.security_group_id as string;
-      rules.set(k, [...(rules.get(k) ?? []), r]);
+      const list = rules.get(k);
+      if (list) list.push(r);
+      else rules.set(k, [r]);
     }
     const docs = groups.map((g) => ({ ...g, security_group_rules: rules.get(g.id) ?? [] }));
     return applyFilters(docs, filters, GROUP_FIELDS);
