@@ -56,8 +56,29 @@ export function hostRoutes(app: FastifyInstance, nova: Nova): void {
       const rows = hypervisors().filter((h) => match === undefined || h.hostname.includes(match));
       if (match !== undefined && rows.length === 0)
         throw notFound(`Hypervisor with hostname pattern '${match}' could not be found.`);
-      return { hypervisors: rows.map((h) => hypervisorView(h, mv(request), detail)) };
+      // with_servers (2.53+), or the old /os-hypervisors/{pattern}/servers: the instances on each.
+      const withServers = mv(request) >= 53 && /^(true|1|yes)$/i.test(q1(request, 'with_servers') ?? '');
+      return {
+        hypervisors: rows.map((h) => ({
+          ...hypervisorView(h, mv(request), detail),
+          ...(withServers ? serversOn(h.hostname) : {}),
+        })),
+      };
     });
+  const serversOn = (host: string) => {
+    const list = nova.servers.onHost(host).map((i) => ({ name: i.instanceName, uuid: i.uuid }));
+    return list.length ? { servers: list } : {};
+  };
+  app.get('/v2.1/os-hypervisors/:pattern/servers', async (request) => {
+    novaPolicy.enforce('os_compute_api:os-hypervisors:list', ctxOf(request));
+    if (mv(request) >= 53) throw notFound('The resource could not be found.');
+    const { pattern } = request.params as { pattern: string };
+    const rows = hypervisors().filter((h) => h.hostname.includes(pattern));
+    if (rows.length === 0) throw notFound(`No hypervisor matching '${pattern}' could be found.`);
+    return {
+      hypervisors: rows.map((h) => ({ ...hypervisorView(h, mv(request), false), ...serversOn(h.hostname) })),
+    };
+  });
   app.get('/v2.1/os-hypervisors/statistics', async (request) => {
     novaPolicy.enforce('os_compute_api:os-hypervisors:statistics', ctxOf(request));
     if (mv(request) >= 88) throw notFound('The resource could not be found.');

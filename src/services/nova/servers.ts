@@ -104,6 +104,11 @@ export class Servers {
     return i && { ...i, instanceName: instanceName(i.id) };
   }
 
+  /** The live instances placed on a compute host, with their domain names (os-hypervisors servers). */
+  onHost(host: string): { uuid: string; instanceName: string }[] {
+    return this.repo.onHost(host).map((i) => ({ uuid: i.uuid, instanceName: instanceName(i.id) }));
+  }
+
   /** Show with a fresh network info cache (ports and floating IPs as Neutron has them now). */
   async show(ctx: RequestContext, id: string): Promise<Instance> {
     const i = this.get(ctx, id);
