@@ -36,6 +36,8 @@ export interface ApiOptions {
   notFound: (request: FastifyRequest, reply: FastifyReply) => unknown;
   /** Headers every response carries. */
   headers?: (request: FastifyRequest) => Record<string, string>;
+  /** The access log line of a request, when the service's server words it its own way. */
+  accessLine?: (request: FastifyRequest, reply: FastifyReply, seconds: number) => string;
 }
 
 /** Python's repr of a JSON value, as jsonschema's messages show it. */
@@ -157,7 +159,9 @@ export function createApi(
   app.addHook('onResponse', async (request, reply) => {
     const ctx = request.ctx;
     const ms = reply.elapsedTime / 1000;
-    const line = `${request.ip} "${request.method} ${request.url} HTTP/1.1" status: ${reply.statusCode}  len: ${reply.getHeader('content-length') ?? 0} time: ${ms.toFixed(7)}`;
+    const line =
+      opts.accessLine?.(request, reply, ms) ??
+      `${request.ip} "${request.method} ${request.url} HTTP/1.1" status: ${reply.statusCode}  len: ${reply.getHeader('content-length') ?? 0} time: ${ms.toFixed(7)}`;
     const logCtx = { requestId: request.id, userId: ctx?.userId, projectId: ctx?.projectId ?? undefined };
     opts.log.info(line, logCtx);
   });

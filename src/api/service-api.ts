@@ -22,6 +22,7 @@ export interface ServiceApiOptions {
   notFound: (request: FastifyRequest, reply: FastifyReply) => unknown;
   validation: (field: string, reason: string, value: unknown) => ServiceError;
   headers?: (request: FastifyRequest) => Record<string, string>;
+  accessLine?: (request: FastifyRequest, reply: FastifyReply, seconds: number) => string;
 }
 
 export function createServiceApi(o: ServiceApiOptions): FastifyInstance {
@@ -48,6 +49,7 @@ export function createServiceApi(o: ServiceApiOptions): FastifyInstance {
         return o.notFound(request, reply);
       },
       headers: o.headers,
+      accessLine: o.accessLine,
     },
     (v, body) => {
       const d = describeValidation(v, body);

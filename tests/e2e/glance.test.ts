@@ -53,6 +53,19 @@ describe('glance with the real clients', () => {
     assert.match(r.stdout, /\| os_hash_algo\s+\| sha512/);
     imageId = /\| id\s+\| ([0-9a-f-]{36})/.exec(r.stdout)?.[1] ?? '';
     assert.ok(imageId);
+    // glance-api.log: eventlet's access line, and the service's own line for the upload.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const log = readFileSync(join(dataDir, 'logs', 'glance-api.log'), 'utf8');
+    assert.match(
+      log,
+      new RegExp(
+        `INFO eventlet\\.wsgi\\.server \\[req-[^\\]]+\\] 127\\.0\\.0\\.1 - - \\[[^\\]]+\\] "PUT /v2/images/${imageId}/file HTTP/1\\.1" 204 0 \\d+\\.\\d{6}`,
+      ),
+    );
+    assert.match(
+      log,
+      new RegExp(`INFO glance\\.api\\.v2\\.image_data .* Image ${imageId} uploaded: 196616 bytes`),
+    );
   });
 
   it('glance image-list and openstack image list/show show it', async () => {
