@@ -119,14 +119,21 @@ describe('keystone with the real openstack client', () => {
     await ok(['project', 'create', 'prod']);
     await ok(['role', 'add', '--project', 'prod', '--group', 'ops', 'member']);
     // bob's role comes through the group.
-    const r = await cloud.openstack(['token', 'issue'], { OS_USERNAME: 'bob', OS_PASSWORD: 'pw', OS_PROJECT_NAME: 'prod' });
+    const r = await cloud.openstack(['token', 'issue'], {
+      OS_USERNAME: 'bob',
+      OS_PASSWORD: 'pw',
+      OS_PROJECT_NAME: 'prod',
+    });
     assert.equal(r.code, 0, r.stderr);
     await ok(['domain', 'create', 'lab-domain']);
     await ok(['domain', 'set', '--disable', 'lab-domain']);
     await ok(['domain', 'delete', 'lab-domain']);
     await ok(['service', 'create', '--name', 'extra', 'object-store']);
     await ok(['endpoint', 'create', '--region', 'RegionOne', 'extra', 'public', 'http://127.0.0.1:8080/v1']);
-    assert.match(await ok(['endpoint', 'list', '--service', 'extra', '-f', 'value', '-c', 'URL']), /8080\/v1/);
+    assert.match(
+      await ok(['endpoint', 'list', '--service', 'extra', '-f', 'value', '-c', 'URL']),
+      /8080\/v1/,
+    );
     await ok(['service', 'delete', 'extra']);
   });
 
