@@ -110,6 +110,10 @@ declare module './bus.js' {
     build_and_run_instance: { request: BuildRequest; response: BuildResult };
     terminate_instance: { request: InstanceRef; response: { ok: true } };
     stop_instance: { request: InstanceRef; response: { powerState: number } };
+    pause_instance: { request: InstanceRef; response: { powerState: number } };
+    unpause_instance: { request: InstanceRef; response: { powerState: number } };
+    suspend_instance: { request: InstanceRef; response: { powerState: number } };
+    resume_instance: { request: InstanceRef; response: { powerState: number } };
     start_instance: { request: InstanceRef; response: { powerState: number } };
     reboot_instance: {
       request: InstanceRef & { type: 'SOFT' | 'HARD' };

@@ -94,6 +94,23 @@ export class AccountingDriver implements ComputeDriver {
     );
   }
 
+  pause(d: Domain): void {
+    this.say(d, `domain ${d.instance.instanceName} paused`);
+  }
+
+  unpause(d: Domain): void {
+    this.say(d, `domain ${d.instance.instanceName} resumed from pause`);
+  }
+
+  suspend(d: Domain): void {
+    this.hostMemory.release(d.instance.uuid);
+    this.say(d, `domain ${d.instance.instanceName} saved to disk (suspended)`);
+  }
+
+  resume(d: Domain): void {
+    this.start(d);
+  }
+
   adopt(d: Domain, running: boolean): number {
     let state = 4;
     if (running) {

@@ -8,6 +8,7 @@ import type { ComputeInstance, ComputePort } from '../../bus/index.js';
 
 /** power_state values (nova/compute/power_state.py). */
 export const POWER_RUNNING = 1;
+export const POWER_PAUSED = 3;
 export const POWER_SHUTDOWN = 4;
 
 export interface Domain {
@@ -33,6 +34,13 @@ export interface ComputeDriver {
   /** Throws LibvirtError when the domain cannot start again (no memory …). */
   powerOn(domain: Domain): void | Promise<void>;
   reboot(domain: Domain, type: 'SOFT' | 'HARD'): void | Promise<void>;
+  /** Freezes the guest's CPUs; its memory stays. */
+  pause(domain: Domain): void | Promise<void>;
+  unpause(domain: Domain): void | Promise<void>;
+  /** Saves the guest to disk (managed save): its memory is given back to the host. */
+  suspend(domain: Domain): void | Promise<void>;
+  /** Restores a saved guest; throws LibvirtError when the host has no memory for it. */
+  resume(domain: Domain): void | Promise<void>;
   /**
    * After an agent restart: make the host hold a domain that should exist (running or not).
    * Returns the power state it could give it.

@@ -5,7 +5,14 @@ import { NovaCompute, type NovaComputeOptions } from './manager.js';
 import type { HostMemory } from './memory.js';
 
 export { AccountingDriver } from './accounting-driver.js';
-export { type ComputeDriver, type Domain, LibvirtError, POWER_RUNNING, POWER_SHUTDOWN } from './driver.js';
+export {
+  type ComputeDriver,
+  type Domain,
+  LibvirtError,
+  POWER_PAUSED,
+  POWER_RUNNING,
+  POWER_SHUTDOWN,
+} from './driver.js';
 export { NovaCompute, type NovaComputeOptions } from './manager.js';
 export { guestFootprintMb, HostMemory, QEMU_OVERHEAD_MB } from './memory.js';
 

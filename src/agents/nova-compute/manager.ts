@@ -8,7 +8,14 @@ import type { BuildRequest, BuildResult, Bus, ComputeInstance, Unsubscribe } fro
 import type { HostSpec } from '../../sim/layout.js';
 import type { LogContext, Logger } from '../../sim/oslo-log.js';
 import { AccountingDriver } from './accounting-driver.js';
-import { type ComputeDriver, type Domain, LibvirtError, POWER_RUNNING, POWER_SHUTDOWN } from './driver.js';
+import {
+  type ComputeDriver,
+  type Domain,
+  LibvirtError,
+  POWER_PAUSED,
+  POWER_RUNNING,
+  POWER_SHUTDOWN,
+} from './driver.js';
 import { HostMemory, QEMU_OVERHEAD_MB } from './memory.js';
 
 export interface NovaComputeOptions {
@@ -72,6 +79,10 @@ export class NovaCompute {
       this.bus.serve(`stop_instance.${h}`, (r) => this.powerOff(r.uuid, r.requestId)),
       this.bus.serve(`start_instance.${h}`, (r) => this.powerOn(r.uuid, r.requestId)),
       this.bus.serve(`reboot_instance.${h}`, (r) => this.reboot(r.uuid, r.type, r.requestId)),
+      this.bus.serve(`pause_instance.${h}`, (r) => this.transition(r.uuid, r.requestId, 'pause')),
+      this.bus.serve(`unpause_instance.${h}`, (r) => this.transition(r.uuid, r.requestId, 'unpause')),
+      this.bus.serve(`suspend_instance.${h}`, (r) => this.transition(r.uuid, r.requestId, 'suspend')),
+      this.bus.serve(`resume_instance.${h}`, (r) => this.transition(r.uuid, r.requestId, 'resume')),
       this.bus.serve(`get_console_output.${h}`, (r) => ({ output: this.consoleOutput(r.uuid, r.length) })),
       this.bus.subscribe('compute.vif_plugged', (e) => {
         if (e.host === h) this.vifPlugged(e.uuid, e.portId);
@@ -306,6 +317,38 @@ export class NovaCompute {
       `[instance: ${uuid}] Instance ${type === 'HARD' ? 'rebooted' : 'soft rebooted'} successfully.`,
       ctx,
     );
+    return { powerState: d.powerState };
+  }
+
+  /** pause/unpause/suspend/resume: the driver acts; the power state it leaves is reported back. */
+  private async transition(
+    uuid: string,
+    requestId: string,
+    what: 'pause' | 'unpause' | 'suspend' | 'resume',
+  ): Promise<{ powerState: number }> {
+    const d = this.mustGet(uuid);
+    const ctx = this.ctx(requestId, d.instance);
+    const from = {
+      pause: POWER_RUNNING,
+      unpause: POWER_PAUSED,
+      suspend: POWER_RUNNING,
+      resume: POWER_SHUTDOWN,
+    }[what];
+    if (d.powerState !== from) return { powerState: d.powerState };
+    try {
+      await this.driver[what](d);
+    } catch (e) {
+      if (!(e instanceof LibvirtError)) throw e;
+      this.manager.error(`[instance: ${uuid}] Failed to ${what}: libvirt.libvirtError: ${e.message}`, ctx);
+      return { powerState: d.powerState };
+    }
+    d.powerState = {
+      pause: POWER_PAUSED,
+      unpause: POWER_RUNNING,
+      suspend: POWER_SHUTDOWN,
+      resume: POWER_RUNNING,
+    }[what];
+    this.report();
     return { powerState: d.powerState };
   }
 

@@ -201,6 +201,12 @@ export function serverRoutes(app: FastifyInstance, nova: Nova): void {
       case 'os-start':
         nova.lifecycle.action(ctx, id, action === 'os-stop' ? 'stop' : 'start');
         return reply.code(202).send();
+      case 'pause':
+      case 'unpause':
+      case 'suspend':
+      case 'resume':
+        nova.lifecycle.action(ctx, id, action);
+        return reply.code(202).send();
       case 'reboot': {
         const r = wrapped(body, 'reboot');
         const type = str(r, 'type', { required: true });

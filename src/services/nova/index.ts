@@ -152,7 +152,7 @@ export class Nova {
       o.bus.serve('get_host_instances', ({ host }) => ({
         instances: instances
           .onHost(host)
-          .filter((i) => i.vmState === VM.ACTIVE || i.vmState === VM.STOPPED)
+          .filter((i) => ([VM.ACTIVE, VM.STOPPED, VM.PAUSED, VM.SUSPENDED] as string[]).includes(i.vmState))
           .map((i) => ({
             request: {
               requestId: 'req-init-host',
@@ -160,7 +160,8 @@ export class Nova {
               ports: (i.networkInfo as VifInfo[]).map((v) => v.port),
               attempt: 1,
             },
-            powerState: i.vmState === VM.STOPPED ? POWER.SHUTDOWN : POWER.RUNNING,
+            // A paused guest comes back running (its memory is held); a suspended one stays saved.
+            powerState: i.vmState === VM.ACTIVE || i.vmState === VM.PAUSED ? POWER.RUNNING : POWER.SHUTDOWN,
           })),
       })),
     );

@@ -1,6 +1,7 @@
 // Nova's build path without HTTP: the conductor, the scheduler over placement inventories and
 // nova-compute agents on the bus, with a small in-memory Neutron and Glance.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,8 @@ const ctx = (projectId = 'p1', admin = false): RequestContext => ({
   system: false,
   roles: admin ? ['admin', 'member', 'reader'] : ['member', 'reader'],
   token: 't',
-  requestId: 'req-00000000-0000-0000-0000-000000000001',
+  // Every API request has its own id (instance actions are keyed by it).
+  requestId: `req-${randomUUID()}`,
 });
 
 /** Just enough Neutron: one VXLAN network with a /24 and sequential addresses. */
@@ -417,6 +419,45 @@ hosts:
           ['compute1', 2],
           ['compute2', 2],
         ],
+      );
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('pauses (memory held) and suspends (memory given back) through the host', async () => {
+    const c = await cloud(allInOne());
+    try {
+      const vm = await c.boot('vm');
+      const settle = async () => {
+        await c.bus.idle();
+        await new Promise((r) => setTimeout(r, 5));
+        return c.nova.servers.get(ctx(), vm.uuid);
+      };
+      const used = () => c.agents[0].driver.memory().usedMb;
+      c.nova.lifecycle.action(ctx(), vm.uuid, 'pause');
+      let now = await settle();
+      assert.deepEqual([now.vmState, now.powerState], ['paused', 3]);
+      assert.equal(used(), 5120 + 576);
+      assert.throws(
+        () => c.nova.lifecycle.action(ctx(), vm.uuid, 'suspend'),
+        (e) =>
+          isServiceError(e) &&
+          e.message === `Cannot 'suspend' instance ${vm.uuid} while it is in vm_state paused`,
+      );
+      c.nova.lifecycle.action(ctx(), vm.uuid, 'unpause');
+      now = await settle();
+      assert.deepEqual([now.vmState, now.powerState], ['active', 1]);
+      c.nova.lifecycle.action(ctx(), vm.uuid, 'suspend');
+      now = await settle();
+      assert.deepEqual([now.vmState, now.powerState], ['suspended', 4]);
+      assert.equal(used(), 5120);
+      c.nova.lifecycle.action(ctx(), vm.uuid, 'resume');
+      now = await settle();
+      assert.deepEqual([now.vmState, now.powerState], ['active', 1]);
+      assert.deepEqual(
+        c.nova.actions.list(vm.uuid).map((a) => a.action),
+        ['resume', 'suspend', 'unpause', 'pause', 'create'],
       );
     } finally {
       await c.stop();

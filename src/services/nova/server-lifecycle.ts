@@ -11,6 +11,44 @@ import type { InstanceNetworking, VifInfo } from './ports.js';
 import type { Instance, Servers } from './servers.js';
 import { POWER, TASK, VM } from './states.js';
 
+export type PowerAction = 'stop' | 'start' | 'reboot' | 'pause' | 'unpause' | 'suspend' | 'resume';
+
+type PowerRpc =
+  | 'stop_instance'
+  | 'start_instance'
+  | 'pause_instance'
+  | 'unpause_instance'
+  | 'suspend_instance'
+  | 'resume_instance';
+
+// nova/compute/api.py check_instance_state for each action, and the task state while it runs.
+const POWER_ACTIONS: Record<PowerAction, { from: string[]; task: string; rpc: PowerRpc }> = {
+  stop: {
+    from: [VM.ACTIVE, VM.PAUSED, VM.SUSPENDED, VM.ERROR],
+    task: TASK.POWERING_OFF,
+    rpc: 'stop_instance',
+  },
+  start: { from: [VM.STOPPED], task: TASK.POWERING_ON, rpc: 'start_instance' },
+  reboot: {
+    from: [VM.ACTIVE, VM.STOPPED, VM.PAUSED, VM.SUSPENDED, VM.ERROR],
+    task: TASK.REBOOT_STARTED,
+    rpc: 'start_instance',
+  },
+  pause: { from: [VM.ACTIVE], task: TASK.PAUSING, rpc: 'pause_instance' },
+  unpause: { from: [VM.PAUSED], task: TASK.UNPAUSING, rpc: 'unpause_instance' },
+  suspend: { from: [VM.ACTIVE], task: TASK.SUSPENDING, rpc: 'suspend_instance' },
+  resume: { from: [VM.SUSPENDED], task: TASK.RESUMING, rpc: 'resume_instance' },
+};
+
+/** The vm_state an action leaves, from the power state the host reports. */
+function vmStateOf(action: PowerAction, power: number): string {
+  if (power === POWER.RUNNING) return VM.ACTIVE;
+  if (power === POWER.PAUSED) return VM.PAUSED;
+  if (action === 'suspend') return VM.SUSPENDED;
+  if (action === 'resume') return VM.SUSPENDED;
+  return VM.STOPPED;
+}
+
 export class ServerLifecycle {
   constructor(
     private readonly servers: Pick<Servers, 'get'>,
@@ -66,19 +104,11 @@ export class ServerLifecycle {
   }
 
   /** os-stop, os-start, reboot: state checks as Nova's check_instance_state, then the host acts. */
-  action(
-    ctx: RequestContext,
-    id: string,
-    action: 'stop' | 'start' | 'reboot',
-    rebootType: 'SOFT' | 'HARD' = 'SOFT',
-  ): void {
+  /** os-stop, os-start, reboot, pause, unpause, suspend, resume: Nova's state checks, then the host acts. */
+  action(ctx: RequestContext, id: string, action: PowerAction, rebootType: 'SOFT' | 'HARD' = 'SOFT'): void {
     const i = this.servers.get(ctx, id, `os_compute_api:servers:${action}`);
-    const allowed: Record<typeof action, string[]> = {
-      stop: [VM.ACTIVE, VM.ERROR],
-      start: [VM.STOPPED],
-      reboot: [VM.ACTIVE, VM.STOPPED, VM.ERROR],
-    };
-    if (!allowed[action].includes(i.vmState) || (action === 'stop' && i.vmState === VM.ERROR && !i.host))
+    const spec = POWER_ACTIONS[action];
+    if (!spec.from.includes(i.vmState) || (i.vmState === VM.ERROR && !i.host))
       throw conflict(
         `Cannot '${action}' instance ${i.uuid} while it is in vm_state ${i.vmState}`,
         'InstanceInvalidState',
@@ -90,23 +120,14 @@ export class ServerLifecycle {
       );
     if (!i.host) throw conflict(`Instance ${i.uuid} is not ready`, 'InstanceNotReady');
     const host = i.host;
-    const task =
-      action === 'stop'
-        ? TASK.POWERING_OFF
-        : action === 'start'
-          ? TASK.POWERING_ON
-          : rebootType === 'HARD'
-            ? TASK.REBOOT_STARTED_HARD
-            : TASK.REBOOT_STARTED;
+    const task = action === 'reboot' && rebootType === 'HARD' ? TASK.REBOOT_STARTED_HARD : spec.task;
     this.repo.update(i.uuid, { taskState: task, updatedAt: this.now().toISOString() });
     const ref = { requestId: ctx.requestId, uuid: i.uuid };
     this.actions.record(ctx, i.uuid, i.projectId, action);
     const call = this.actions.event(ctx.requestId, i.uuid, `compute_${action}_instance`, host, () =>
-      action === 'stop'
-        ? this.bus.call(`stop_instance.${host}`, ref)
-        : action === 'start'
-          ? this.bus.call(`start_instance.${host}`, ref)
-          : this.bus.call(`reboot_instance.${host}`, { ...ref, type: rebootType }),
+      action === 'reboot'
+        ? this.bus.call(`reboot_instance.${host}`, { ...ref, type: rebootType })
+        : this.bus.call(`${spec.rpc}.${host}`, ref),
     );
     this.conductorTask(
       call.then(
@@ -114,7 +135,7 @@ export class ServerLifecycle {
           this.repo.update(i.uuid, {
             taskState: null,
             powerState: r.powerState,
-            vmState: r.powerState === POWER.RUNNING ? VM.ACTIVE : VM.STOPPED,
+            vmState: vmStateOf(action, r.powerState),
             updatedAt: this.now().toISOString(),
           });
         },

@@ -7,6 +7,8 @@ export const VM = {
   BUILDING: 'building',
   ACTIVE: 'active',
   STOPPED: 'stopped',
+  PAUSED: 'paused',
+  SUSPENDED: 'suspended',
   ERROR: 'error',
   DELETED: 'deleted',
 } as const;
@@ -21,6 +23,10 @@ export const TASK = {
   REBOOT_STARTED: 'reboot_started',
   REBOOTING_HARD: 'rebooting_hard',
   REBOOT_STARTED_HARD: 'reboot_started_hard',
+  PAUSING: 'pausing',
+  UNPAUSING: 'unpausing',
+  SUSPENDING: 'suspending',
+  RESUMING: 'resuming',
   DELETING: 'deleting',
 } as const;
 
@@ -35,6 +41,10 @@ export function statusOf(vmState: string, taskState: string | null): string {
       return 'ACTIVE';
     case VM.STOPPED:
       return 'SHUTOFF';
+    case VM.PAUSED:
+      return 'PAUSED';
+    case VM.SUSPENDED:
+      return 'SUSPENDED';
     case VM.ERROR:
       return 'ERROR';
     case VM.DELETED:
@@ -55,6 +65,10 @@ export function vmStatesOfStatus(status: string): string[] | null {
       return [VM.ACTIVE];
     case 'SHUTOFF':
       return [VM.STOPPED];
+    case 'PAUSED':
+      return [VM.PAUSED];
+    case 'SUSPENDED':
+      return [VM.SUSPENDED];
     case 'ERROR':
       return [VM.ERROR];
     case 'DELETED':
