@@ -10,7 +10,8 @@ const plumbing = (names: string[]) => Object.fromEntries(names.map((n) => [n, op
 
 export const glanceApiConfSchema: ConfigSchema = {
   DEFAULT: {
-    image_size_cap: opt.int(1024 ** 3, { min: 0, max: 9223372036854775807 }),
+    // Glance allows up to 8 EiB; a JavaScript number is exact up to 2^53.
+    image_size_cap: opt.int(1024 ** 3, { min: 0, max: Number.MAX_SAFE_INTEGER }),
     limit_param_default: opt.int(25, { min: 1 }),
     api_limit_max: opt.int(1000, { min: 1 }),
     image_property_quota: opt.int(128, { min: -1 }),

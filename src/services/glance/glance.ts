@@ -4,17 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../sim/oslo-log.js';
-import {
-  type Db,
-  GlanceRepo,
-  type ImageRow,
-  type ImageVisibility,
-  inTransaction,
-} from '../../store/index.js';
+import { type Db, GlanceRepo, type ImageRow, inTransaction } from '../../store/index.js';
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../errors.js';
 import { isAdmin, type RequestContext } from '../policy.js';
 import type { GlanceConfig } from './config.js';
-import { imageNotFound, negativeValue, propertyLimit, statusTransition, tagLimit } from './errors.js';
+import { imageNotFound, propertyLimit, statusTransition, tagLimit } from './errors.js';
+import { overQuota, setAttribute } from './image-attributes.js';
 import { ImageFiles, storeImageData, type UploadLimits } from './image-data.js';
 import {
   compareImages,
@@ -25,7 +20,7 @@ import {
   type QueryParams,
 } from './list-query.js';
 import { ImageMembers } from './members.js';
-import { applyChanges, type BaseAttribute, checkAttributeWritable, type ImageChange } from './patch.js';
+import { applyChanges, checkAttributeWritable, type ImageChange } from './patch.js';
 import { glancePolicy, imageVisible, target } from './policy.js';
 import { pyRepr } from './python-repr.js';
 import { validateImage } from './schema-check.js';
@@ -63,9 +58,6 @@ export interface ImageDataRead {
 // Glance keeps microseconds, so images created in a row sort in creation order; a clock that
 // never repeats a millisecond does the same here.
 let lastStamp = 0;
-/** Glance's quotas: -1 is unlimited. */
-const overQuota = (n: number, quota: number) => quota >= 0 && n > quota;
-
 const deletedDuringUpload = (id: string) =>
   new ServiceError(
     'Gone',
@@ -234,52 +226,9 @@ export class Glance {
 
   /** Applies changes with the domain rules of glance.domain.Image and the policy proxies. */
   private applyToImage(ctx: RequestContext, image: ImageRow, changes: ImageChange[]): void {
-    const set = (attr: BaseAttribute, value: unknown) => {
-      switch (attr) {
-        case 'name':
-          image.name = value as string | null;
-          break;
-        case 'visibility':
-          if (value === 'public' && image.visibility !== 'public')
-            glancePolicy.enforce('publicize_image', ctx, target(image));
-          if (value === 'community' && image.visibility !== 'community')
-            glancePolicy.enforce('communitize_image', ctx, target(image));
-          image.visibility = value as ImageVisibility;
-          break;
-        case 'protected':
-          image.protected = value as boolean;
-          break;
-        case 'os_hidden':
-          image.osHidden = value as boolean;
-          break;
-        case 'container_format':
-        case 'disk_format':
-          if (image.status !== 'queued')
-            throw forbidden(`Attribute ${attr} can be only replaced for a queued image.`);
-          if (attr === 'disk_format') image.diskFormat = value as string | null;
-          else image.containerFormat = value as string | null;
-          break;
-        case 'min_ram':
-        case 'min_disk': {
-          const n = value as number;
-          if (n < 0) throw negativeValue(attr, n);
-          if (attr === 'min_ram') image.minRam = n;
-          else image.minDisk = n;
-          break;
-        }
-        case 'owner':
-          if (!isAdmin(ctx) && value !== image.owner) throw forbidden("Owner can't be updated by non admin.");
-          image.owner = value as string | null;
-          break;
-        case 'tags': {
-          const tags = [...new Set(value as string[])];
-          if (overQuota(tags.length, this.quotas.tags)) throw tagLimit(tags.length, this.quotas.tags);
-          image.tags = tags;
-          break;
-        }
-      }
-    };
-    applyChanges(changes, image.properties, set);
+    applyChanges(changes, image.properties, (attr, value) =>
+      setAttribute(ctx, image, attr, value, this.quotas.tags),
+    );
     const n = Object.keys(image.properties).length;
     if (overQuota(n, this.quotas.properties)) throw propertyLimit(n, this.quotas.properties);
   }
