@@ -5,6 +5,7 @@
 import type { Bus, Unsubscribe } from '../../bus/bus.js';
 import '../../bus/neutron-events.js';
 import '../../bus/neutron-rpc.js';
+import '../../bus/neutron-l2pop.js';
 import type { Logger } from '../../sim/oslo-log.js';
 import type { Db } from '../../store/db.js';
 import { type Doc, type DocTable, NeutronRepo } from '../../store/neutron-repo.js';
@@ -17,6 +18,7 @@ import { neutronErrors } from './errors.js';
 import { EXTENSIONS, type Extension, QOS_EXTENSIONS } from './extensions.js';
 import { FloatingIps } from './floating-ips.js';
 import { poolCapacity } from './ipam.js';
+import { L2Population, tunnelIpOf } from './ml2/mech-l2population.js';
 import { type MechanismDriver, openvswitchMechanism } from './ml2/mech-openvswitch.js';
 import { loadTypeDrivers } from './ml2/type-drivers.js';
 import { Networks } from './networks.js';
@@ -92,6 +94,10 @@ export class Neutron {
     this.subnets = new Subnets(this.core, this.networks, this.quotas);
     this.securityGroups = new SecurityGroups(this.core, this.quotas);
     this.ports = new Ports(this.core, this.networks, this.securityGroups, this.quotas, () => this.mechanisms);
+    if (this.config.ml2.mechanismDrivers.includes('l2population')) {
+      const l2pop = new L2Population(this.core, (host) => tunnelIpOf(this.agents.all(), host));
+      this.ports.statusHooks.push((p, previous, status) => l2pop.statusChanged(p, previous, status));
+    }
     this.routers = new Routers(this.core, this.networks, this.subnets, this.ports, this.quotas);
     this.floatingIps = new FloatingIps(this.core, this.networks, this.ports, this.routers, this.quotas);
     this.qos = new Qos(this.core);

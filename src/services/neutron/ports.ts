@@ -72,6 +72,9 @@ export class Ports {
     private readonly mechanisms: () => MechanismDriver[],
   ) {}
 
+  /** Mechanism drivers that follow port status (l2population): (port, previous, status). */
+  readonly statusHooks: ((port: Doc, previous: string, status: string) => void)[] = [];
+
   /** get_port: admin, the port's owner, or the owner of its network. */
   visible(ctx: RequestContext, p: Doc | undefined): p is Doc {
     if (!p) return false;
@@ -495,6 +498,7 @@ export class Ports {
   remove(p: Doc): void {
     this.core.repo.ports.delete(p.id);
     publish(this.core, 'port', 'deleted', p);
+    for (const h of this.statusHooks) h(p, p.status as string, 'DELETED');
   }
 
   /** Drops a port's address on a subnet (a DHCP port when its subnet goes). */
@@ -521,6 +525,7 @@ export class Ports {
       touch(this.core, p);
       this.core.repo.ports.update(p);
       publish(this.core, 'port', 'updated', p);
+      for (const h of this.statusHooks) h(p, previous, status);
       const snapshot = structuredClone(p);
       send(this.core, () =>
         this.core.bus.publish('port.status_changed', {

@@ -1,0 +1,75 @@
+// The l2population mechanism driver (plugins/ml2/drivers/l2pop/mech_driver.py), on when
+// `[ml2] mechanism_drivers` names `l2population`: when a port becomes ACTIVE on a host, the L2
+// agents learn its [MAC, IP] behind that host's tunneling IP (fdb_add), with the flooding entry
+// while it is the host's first port on the network; when it goes DOWN or away, fdb_remove. The
+// whole network's entries go out each time, so an agent whose first port of the network just came
+// up learns every other host too (agents ignore their own tunneling IP, as Neutron's do).
+import type { FdbEntries } from '../../../bus/neutron-l2pop.js';
+import type { Doc, NeutronRepo } from '../../../store/neutron-repo.js';
+import { type NeutronCore, send } from '../core.js';
+import { OVS_AGENT_TYPE } from './mech-openvswitch.js';
+
+export const FLOODING_ENTRY: [string, string] = ['00:00:00:00:00:00', '0.0.0.0'];
+const TUNNELLED = new Set(['vxlan', 'gre', 'geneve']);
+
+type Entry = [string, string];
+
+export class L2Population {
+  constructor(
+    private readonly core: NeutronCore,
+    private readonly tunnelIp: (host: string) => string | null,
+  ) {}
+
+  private entriesOf(p: Doc): Entry[] {
+    return (p.fixed_ips as { ip_address: string }[]).map((f) => [p.mac_address as string, f.ip_address]);
+  }
+
+  /** Active ports of the network per tunneling IP of their host. */
+  private networkEntries(repo: NeutronRepo, networkId: string): Record<string, Entry[]> {
+    const out: Record<string, Entry[]> = {};
+    for (const p of repo.ports.list({ network_id: networkId })) {
+      if (p.status !== 'ACTIVE') continue;
+      const ip = this.tunnelIp(p['binding:host_id'] as string);
+      if (!ip) continue;
+      out[ip] ??= [FLOODING_ENTRY];
+      out[ip].push(...this.entriesOf(p));
+    }
+    return out;
+  }
+
+  /** Called when a port's status changes (or it is deleted: status `DELETED`). */
+  statusChanged(p: Doc, previous: string, status: string): void {
+    const seg = this.core.repo.segment(p.network_id as string);
+    if (!seg || !TUNNELLED.has(seg.network_type) || seg.segmentation_id === null) return;
+    const head = { segment_id: seg.segmentation_id, network_type: seg.network_type };
+    const networkId = p.network_id as string;
+    if (status === 'ACTIVE' && previous !== 'ACTIVE') {
+      const ports = this.networkEntries(this.core.repo, networkId);
+      if (Object.keys(ports).length === 0) return;
+      const fdb: FdbEntries = { [networkId]: { ...head, ports } };
+      send(this.core, () => this.core.bus.publish('fdb_add', { fdb_entries: fdb }));
+    } else if (previous === 'ACTIVE' && status !== 'ACTIVE') {
+      const ip = this.tunnelIp(p['binding:host_id'] as string);
+      if (!ip) return;
+      const gone = this.entriesOf(p);
+      // The host's last active port of the network takes the flooding entry with it.
+      const stays = this.networkEntries(this.core.repo, networkId)[ip]?.some(
+        ([mac]) => mac !== FLOODING_ENTRY[0] && mac !== p.mac_address,
+      );
+      const fdb: FdbEntries = {
+        [networkId]: { ...head, ports: { [ip]: stays ? gone : [FLOODING_ENTRY, ...gone] } },
+      };
+      send(this.core, () => this.core.bus.publish('fdb_remove', { fdb_entries: fdb }));
+    }
+  }
+}
+
+/** The tunneling IP an Open vSwitch agent reported for its host (configurations.tunneling_ip). */
+export function tunnelIpOf(
+  agents: { agent_type: string; host: string; configurations: Record<string, unknown> }[],
+  host: string,
+): string | null {
+  const a = agents.find((x) => x.agent_type === OVS_AGENT_TYPE && x.host === host);
+  const ip = a?.configurations.tunneling_ip;
+  return typeof ip === 'string' && ip !== '' ? ip : null;
+}
