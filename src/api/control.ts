@@ -79,6 +79,9 @@ export class ControlServer {
     const abort = new AbortController();
     const inputs: ((t: string) => void)[] = [];
     const ends: (() => void)[] = [];
+    // Input that arrives before the command listens (it may await something first) is kept for it.
+    const early: string[] = [];
+    let ended = false;
     let buffered = '';
     let started = false;
     const send = (msg: object) => {
@@ -109,8 +112,14 @@ export class ControlServer {
             stderr: (text) => send({ stderr: text }),
             tty: req.tty === true,
             columns: req.columns ?? 80,
-            onInput: (fn) => inputs.push(fn),
-            onEnd: (fn) => ends.push(fn),
+            onInput: (fn) => {
+              inputs.push(fn);
+              for (const t of early.splice(0)) fn(t);
+            },
+            onEnd: (fn) => {
+              ends.push(fn);
+              if (ended) fn();
+            },
             signal: abort.signal,
           };
           const argv = Array.isArray(req.argv) ? req.argv.map(String) : [];
@@ -119,8 +128,10 @@ export class ControlServer {
             socket.end();
           });
         } else if (typeof msg.stdin === 'string') {
+          if (inputs.length === 0) early.push(msg.stdin);
           for (const fn of inputs) fn(msg.stdin);
         } else if (msg.eof) {
+          ended = true;
           for (const fn of ends) fn();
         } else if (msg.signal === 'INT') {
           abort.abort();
@@ -130,6 +141,7 @@ export class ControlServer {
     socket.on('close', () => {
       this.sockets.delete(socket);
       abort.abort();
+      ended = true;
       for (const fn of ends) fn();
     });
     socket.on('error', () => socket.destroy());

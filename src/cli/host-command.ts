@@ -74,9 +74,11 @@ export function registerHostCommands(cloud: {
         io.stderr('usage: pocketstack host exec HOST -- CMD [ARGS…]   (or HOST "CMD ARGS | grep X")\n');
         return 2;
       }
+      // Listen for the client's stdin before anything is awaited: it may follow the request at once.
+      const tio = toolIO(io);
       // loaded on first use: the host tools are not needed for `pocketstack up` to be ready
       const { hostExec } = await import('./host-tools/index.js');
-      return hostExec(cloud.world, host, argv, toolIO(io));
+      return hostExec(cloud.world, host, argv, tio);
     },
   );
 }

@@ -95,6 +95,14 @@ export class HostFiles {
     }
   }
 
+  /** The file's bytes (a pcap file written by `tcpdump -w`); throws FileError as `read` does. */
+  readBytes(path: string): Uint8Array {
+    const src = this.source(path);
+    if (src?.kind === 'disk')
+      return existsSync(src.path) ? new Uint8Array(readFileSync(src.path)) : new Uint8Array(0);
+    return new TextEncoder().encode(this.read(path));
+  }
+
   /** Registered paths under a directory (for `ls`-like listings), sorted. */
   list(dir = '/'): string[] {
     const pre = normalize(dir) === '/' ? '/' : `${normalize(dir)}/`;

@@ -69,6 +69,21 @@ describe('pocketstack host', () => {
     ]);
     assert.equal(piped.stdout, '1\n');
 
+    // piped stdin reaches the remote command
+    const rules =
+      '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p icmp -j ACCEPT\nCOMMIT\n';
+    const restore = await run(
+      process.execPath,
+      [bin, 'host', 'exec', '--data-dir', dir, 'localhost', '--', 'iptables-restore'],
+      {},
+      rules,
+    );
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.equal(
+      (await ps(['host', 'exec', '--data-dir', dir, 'localhost', '--', 'iptables', '-S', 'INPUT'])).stdout,
+      '-P INPUT ACCEPT\n-A INPUT -p icmp -j ACCEPT\n',
+    );
+
     const missing = await ps(['host', 'exec', '--data-dir', dir, 'localhost', '--', 'virt-nope']);
     assert.equal(missing.code, 127);
     assert.equal(missing.stderr, 'bash: virt-nope: command not found\n');

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatFrame } from './packet-print.js';
-import { tcpdumpTime } from './tcpdump.js';
+import { captureUs, tcpdumpTime } from './tcpdump.js';
 import { advance, PORT, ROUTER_NS, run, scenario, start } from './test-scenario.js';
 
 const here = new URL('../../../../src/cli/host-tools/testdata/', import.meta.url).pathname;
@@ -113,6 +113,16 @@ test('tcpdump output matches the real tcpdump reading the same frames (-w pcap)'
     /^tcpdump: listening on eth1, link-type EN10MB \(Ethernet\), snapshot length 262144 bytes\n4 packets captured\n/,
   );
   const path = s.cmp.diskPath('/tmp/eth1.pcap')!;
+  const back = await run(w, 'compute1', 'tcpdump -nn -e -r /tmp/eth1.pcap');
+  assert.equal(back.stdout, ours, 'tcpdump -r reads back what -w wrote');
+  assert.equal(
+    back.stderr,
+    'reading from file /tmp/eth1.pcap, link-type EN10MB (Ethernet), snapshot length 262144\n',
+  );
+  assert.equal(
+    (await run(w, 'compute1', 'tcpdump -r /tmp/none.pcap')).stderr,
+    'tcpdump: /tmp/none.pcap: No such file or directory\n',
+  );
   assert.ok(existsSync(path), 'pcap written under DIR/hosts/compute1/tmp');
   if (spawnSync('sh', ['-c', 'command -v tcpdump']).status !== 0) {
     t.skip('tcpdump is not installed');
@@ -125,7 +135,9 @@ test('tcpdump output matches the real tcpdump reading the same frames (-w pcap)'
   // the other renderings, from the same frames: names (Broadcast, oui), -v's IP header lines
   for (const flags of [[], ['-e'], ['-v'], ['-n', '-e', '-v']]) {
     const o = { link: flags.includes('-e'), numeric: flags.includes('-n'), verbose: flags.includes('-v') };
-    const text = frames.map(([time, f]) => `${tcpdumpTime(w.wallMs(time))} ${formatFrame(f, o)}\n`).join('');
+    const text = frames
+      .map(([time, f]) => `${tcpdumpTime(captureUs(w, time))} ${formatFrame(f, o)}\n`)
+      .join('');
     assert.equal(text, real(flags), `tcpdump ${flags.join(' ')}`);
   }
 });

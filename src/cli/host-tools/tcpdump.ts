@@ -5,18 +5,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NetDevice } from '../../kernel/device.js';
-import { type PcapRecord, writePcap } from '../../wire/pcap.js';
+import { FileError } from '../../kernel/vfs.js';
+import { LINKTYPE_ETHERNET, type PcapRecord, readPcap, writePcap } from '../../wire/pcap.js';
 import { compileFilter, FilterSyntaxError, type FramePredicate } from './capture-filter.js';
 import { devicesOf } from './link-format.js';
 import { formatCooked, formatFrame, type PrintOptions } from './packet-print.js';
 import { fail, type ToolContext } from './tool.js';
 
-/** tcpdump's timestamp: local wall-clock time of the frame's virtual time, microseconds. */
-export function tcpdumpTime(ms: number): string {
-  const d = new Date(Math.floor(ms));
+/** tcpdump's timestamp: local wall-clock time, from whole microseconds since the epoch. */
+export function tcpdumpTime(us: number): string {
+  const d = new Date(Math.floor(us / 1000));
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  const us = Math.floor((ms - Math.floor(ms / 1000) * 1000) * 1000);
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(us, 6)}`;
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(us % 1_000_000, 6)}`;
+}
+
+/** The wall-clock microsecond of a virtual time, truncated as the kernel's capture timestamp is. */
+export function captureUs(world: { epochMs: number }, ns: number): number {
+  return world.epochMs * 1000 + Math.floor(ns / 1000);
 }
 
 interface Options {
@@ -24,6 +29,7 @@ interface Options {
   count: number;
   print: PrintOptions;
   write?: string;
+  read?: string;
   direction: 'rx' | 'tx' | 'both';
   listDevices: boolean;
   expr: string;
@@ -67,6 +73,7 @@ function parse(args: string[]): Options | string {
       else if (c === 'D') o.listDevices = true;
       else if (c === 'i') o.dev = value();
       else if (c === 'w') o.write = value();
+      else if (c === 'r') o.read = value();
       else if (c === 's' || c === 'B' || c === 'G' || c === 'W' || c === 'C' || c === 'Z' || c === 'y')
         value();
       else if (c === 'c') {
@@ -137,6 +144,7 @@ export function tcpdump(ctx: ToolContext, args: string[]): number | Promise<numb
       return fail(io, `tcpdump: can't parse filter expression: ${e.message}`);
     throw e;
   }
+  if (o.read !== undefined) return readFile(ctx, o, filter);
   const any = o.dev === 'any';
   // without -i, libpcap picks the first up, non-loopback device
   const name = o.dev ?? devicesOf(ctx.ns).find((d) => d.running && d.kind !== 'loopback')?.name;
@@ -192,7 +200,7 @@ export function tcpdump(ctx: ToolContext, args: string[]): number | Promise<numb
               const head = `${dev.name.padEnd(5)} ${packetType(dev, frame, dir).padEnd(3)} `;
               text = head + (o.print.link ? formatCooked(frame, o.print, dev.ifindex) : text);
             }
-            io.stdout(`${tcpdumpTime(ctx.world.wallMs(time))} ${text}\n`);
+            io.stdout(`${tcpdumpTime(captureUs(ctx.world, time))} ${text}\n`);
           }
           if (o.count > 0 && captured >= o.count) finish();
         }),
@@ -201,4 +209,41 @@ export function tcpdump(ctx: ToolContext, args: string[]): number | Promise<numb
     if (io.signal.aborted) finish();
     else io.signal.addEventListener('abort', finish);
   });
+}
+
+/** `tcpdump -r FILE`: the frames of a pcap file (one `-w` wrote, or any Ethernet capture) printed. */
+function readFile(ctx: ToolContext, o: Options, filter: FramePredicate): number {
+  const io = ctx.io;
+  const path = o.read!;
+  let bytes: Uint8Array;
+  try {
+    bytes = ctx.host.files.readBytes(path);
+  } catch (e) {
+    if (e instanceof FileError) return fail(io, `tcpdump: ${path}: ${e.reason}`);
+    throw e;
+  }
+  const file = readPcap(bytes);
+  if (!file.ok)
+    return fail(
+      io,
+      bytes.length < 24
+        ? `tcpdump: truncated dump file; tried to read 4 file header bytes, only got ${bytes.length}`
+        : 'tcpdump: bad dump file format',
+    );
+  if (file.value.linktype !== LINKTYPE_ETHERNET)
+    return fail(io, `tcpdump: packet printing is not supported for link type ${file.value.linktype}: use -w`);
+  io.stderr(
+    `reading from file ${path}, link-type EN10MB (Ethernet), snapshot length ${file.value.snaplen}\n`,
+  );
+  let printed = 0;
+  let out = '';
+  for (const r of file.value.records) {
+    if (o.count > 0 && printed >= o.count) break;
+    if (!filter(r.frame)) continue;
+    printed++;
+    // the file holds whole microseconds; the float sum of seconds and fraction is rounded back
+    out += `${tcpdumpTime(Math.round(r.timeNs / 1000))} ${formatFrame(r.frame, o.print)}\n`;
+  }
+  io.stdout(out);
+  return 0;
 }
