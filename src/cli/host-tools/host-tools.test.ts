@@ -225,6 +225,10 @@ test('pipelines, namespaces, files and memory', async () => {
   assert.match((await run(w, 'compute1', 'ip -o link show lo')).stdout, /qlen 1000\\ {4}link\/loopback /);
   assert.equal((await run(w, 'compute1', 'ip -6 -br addr show dev qbr6f8a1c2d-3e')).stdout, '');
   assert.deepEqual(await run(w, 'compute1', 'ipset list'), { code: 0, stdout: '', stderr: '' });
+  assert.equal(
+    (await run(w, 'compute1', 'ip -6 route show dev eth1')).stdout,
+    'fe80::/64 proto kernel metric 256 pref medium\n',
+  );
   const noProgram = await run(w, 'controller', `${NS} virsh list`);
   assert.equal(noProgram.code, 255);
   assert.equal(noProgram.stderr, 'exec of "virsh" failed: No such file or directory\n');
@@ -327,4 +331,18 @@ test('odd arguments to every tool end in an answer, never a crash', async () => 
       argv.join(' '),
     );
   }
+});
+
+test('tail -f prints what is appended until interrupted', async () => {
+  const s = scenario();
+  let text = 'first\n';
+  s.cmp.files.register('/var/log/test.log', () => text);
+  const t = start(s.world, 'compute1', 'tail -f /var/log/test.log');
+  await new Promise((r) => setTimeout(r, 50));
+  text += 'second\n';
+  await new Promise((r) => setTimeout(r, 400));
+  t.interrupt();
+  const r = await t.result;
+  assert.equal(r.stdout, 'first\nsecond\n');
+  assert.equal(r.code, 130);
 });

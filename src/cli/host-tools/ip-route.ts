@@ -6,6 +6,7 @@ import { makeRoute, type Route, type RouteProto } from '../../kernel/routes.js';
 import { cidrToString, ipToString, parseCidr, parseIp } from '../../wire/ipv4-address.js';
 import { parseMac } from '../../wire/mac.js';
 import { matches } from './ip.js';
+import { devicesOf, ipv6Addresses } from './link-format.js';
 import { fail, type ToolContext } from './tool.js';
 
 export function formatRoute(r: Route, omitDev = false): string {
@@ -33,7 +34,7 @@ function parseDst(text: string): { network: number; prefixLen: number } | null {
   return c === null ? null : { network: c.network, prefixLen: c.prefixLen };
 }
 
-export function ipRoute(ctx: ToolContext, args: string[]): number {
+export function ipRoute(ctx: ToolContext, args: string[], family?: 4 | 6): number {
   const [cmd = 'show', ...rest] = args;
   const ns = ctx.ns;
   if (matches(cmd, 'show') || matches(cmd, 'list') || cmd === 'lst') {
@@ -41,6 +42,20 @@ export function ipRoute(ctx: ToolContext, args: string[]): number {
     for (let i = 0; i < rest.length; i++) if (rest[i] === 'dev') devName = rest[++i];
     if (devName !== undefined && !ns.devices.has(devName))
       return fail(ctx.io, `Cannot find device "${devName}"`);
+    if (family === 6) {
+      // IPv6 is not routed here; what exists is the link-local route of every device with fe80::
+      const devs = devicesOf(ns).filter((d) => ipv6Addresses(d).some((a) => a.scope === 'link'));
+      ctx.io.stdout(
+        devs
+          .filter((d) => devName === undefined || d.name === devName)
+          .map(
+            (d) =>
+              `fe80::/64${devName === undefined ? ` dev ${d.name}` : ''} proto kernel metric 256 pref medium\n`,
+          )
+          .join(''),
+      );
+      return 0;
+    }
     const list = sortedRoutes(ns.routes.routes).filter(
       (r) => devName === undefined || r.dev.name === devName,
     );
@@ -142,8 +157,10 @@ export function ipRoute(ctx: ToolContext, args: string[]): number {
   return 0;
 }
 
-export function ipNeigh(ctx: ToolContext, args: string[]): number {
+export function ipNeigh(ctx: ToolContext, args: string[], family?: 4 | 6): number {
   const [cmd = 'show', ...rest] = args;
+  // no IPv6 neighbour discovery is emulated: the IPv6 table is empty
+  if (family === 6 && (matches(cmd, 'show') || matches(cmd, 'list'))) return 0;
   const ns = ctx.ns;
   let devName: string | undefined;
   let addr: string | undefined;

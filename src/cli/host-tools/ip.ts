@@ -67,10 +67,10 @@ export async function ip(ctx: ToolContext, args: string[]): Promise<number> {
     case 'link':
       return ipLink(c, rest, o);
     case 'route':
-      return ipRoute(c, rest);
+      return ipRoute(c, rest, o.family);
     case 'neighbour':
     case 'neighbor':
-      return ipNeigh(c, rest);
+      return ipNeigh(c, rest, o.family);
     case 'netns':
       return ipNetns(c, rest);
     case 'help':
