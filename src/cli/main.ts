@@ -4,7 +4,7 @@ import { NotRunning, runRemote, socketOf } from './control-client.js';
 import { DataDirBusy, defaultDataDir } from './data-dir.js';
 import { hostCommand } from './host-cli.js';
 import { imageCommand, parseByteSize } from './image.js';
-import { up } from './up.js';
+import type { Running } from './up.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -60,8 +60,10 @@ export async function main(argv: string[]): Promise<void> {
         configDir?: string;
         imageSizeCap?: number;
       }) => {
-        let running: Awaited<ReturnType<typeof up>>;
+        let running: Running;
         try {
+          // the cloud's modules load only for `up`: client commands (status, host exec) start fast
+          const { up } = await import('./up.js');
           running = await up({
             ...o,
             layout: { layout: o.layout, computes: o.computes, hostRam: o.hostRam },
