@@ -27,16 +27,17 @@ export function runRemote(socketPath: string, argv: string[], io: ClientStreams)
     let buffered = '';
     let exit: number | undefined;
     socket.setEncoding('utf8');
+    const send = (msg: object) => {
+      if (socket.writable) socket.write(`${JSON.stringify(msg)}\n`);
+    };
     socket.on('connect', () => {
       socket.write(`${JSON.stringify({ argv, tty: io.tty, columns: io.columns })}\n`);
       io.interrupt?.addEventListener('abort', () => {
-        if (!socket.destroyed) socket.write(`${JSON.stringify({ signal: 'INT' })}\n`);
+        send({ signal: 'INT' });
       });
       if (io.stdin) {
-        io.stdin.on('data', (d: Buffer | string) =>
-          socket.write(`${JSON.stringify({ stdin: d.toString() })}\n`),
-        );
-        io.stdin.on('end', () => socket.write(`${JSON.stringify({ eof: true })}\n`));
+        io.stdin.on('data', (d: Buffer | string) => send({ stdin: d.toString() }));
+        io.stdin.on('end', () => send({ eof: true }));
       }
     });
     socket.on('data', (chunk: string) => {
@@ -51,8 +52,12 @@ export function runRemote(socketPath: string, argv: string[], io: ClientStreams)
         if (msg.exit !== undefined) exit = msg.exit;
       }
     });
+    // Once the command has ended, a late write (stdin's end, an interrupt) meeting the closed
+    // socket is no failure: the command's exit code stands.
     socket.on('error', (e) =>
-      reject(new NotRunning(`cannot reach the cloud's control socket ${socketPath}: ${e.message}`)),
+      exit !== undefined
+        ? resolve(exit)
+        : reject(new NotRunning(`cannot reach the cloud's control socket ${socketPath}: ${e.message}`)),
     );
     socket.on('close', () => resolve(exit ?? 1));
   });
