@@ -1,7 +1,15 @@
 // Glance's images and image members. Rows in, plain objects out.
 import type { Db } from './db.js';
 
-export type ImageStatus = 'queued' | 'saving' | 'active' | 'killed' | 'deleted' | 'deactivated';
+export type ImageStatus =
+  | 'queued'
+  | 'saving'
+  | 'uploading'
+  | 'importing'
+  | 'active'
+  | 'killed'
+  | 'deleted'
+  | 'deactivated';
 export type ImageVisibility = 'public' | 'private' | 'shared' | 'community';
 
 export interface ImageRow {
@@ -148,9 +156,11 @@ export class GlanceRepo {
       .run(at, id);
   }
 
-  /** Images left `saving` by a process that stopped mid-upload. */
-  imagesSaving(): ImageRow[] {
-    return (this.db.prepare("SELECT * FROM images WHERE status = 'saving'").all() as Raw[]).map(toImage);
+  /** Images left `saving` or `importing` by a process that stopped mid-way. */
+  imagesInFlight(): ImageRow[] {
+    return (
+      this.db.prepare("SELECT * FROM images WHERE status IN ('saving', 'importing')").all() as Raw[]
+    ).map(toImage);
   }
 
   listMembers(imageId: string): ImageMemberRow[] {

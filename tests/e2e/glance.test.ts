@@ -199,6 +199,26 @@ describe('glance with the real clients', () => {
     assert.match(r.stdout, new RegExp(`\\| ${id} \\| ${otherProject} \\| accepted`));
   });
 
+  it('interoperable import: glance image-create-via-import and openstack image create --import', async () => {
+    const cmd = `glance image-create-via-import --name imported --disk-format qcow2 --container-format bare --file '${cirros}' --import-method glance-direct`;
+    let r = await run('script', ['-qec', cmd, '/dev/null'], cloud.admin);
+    assert.equal(r.code, 0, r.stdout);
+    r = await osc([
+      ...words('image create --import --disk-format qcow2 --container-format bare --file'),
+      cirros,
+      'imported-osc',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    await cloud.running.cloud.glance.imports.idle();
+    for (const name of ['imported', 'imported-osc']) {
+      const img = JSON.parse((await osc(['image', 'show', name, '-f', 'json'])).stdout);
+      assert.equal(img.status, 'active');
+      assert.equal(img.checksum, md5(readFileSync(cirros)));
+      assert.equal(img.virtual_size, 41126400);
+      assert.equal((await osc(['image', 'delete', name])).code, 0);
+    }
+  });
+
   it('10 MB of zeros declared qcow2 are refused and the image stays queued with no file kept', async () => {
     const zeros = join(cloud.dataDir, 'zeros.img');
     writeFileSync(zeros, Buffer.alloc(10_000_000));

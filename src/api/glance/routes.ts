@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, notFound, ServiceError } from '../../services/errors.js';
 import {
   type Glance,
+  IMPORT_METHODS,
   imageSchema,
   imagesSchema,
   memberSchema,
@@ -18,8 +19,6 @@ import { MethodNotAllowed, UnsupportedMediaType } from './errors.js';
 import { imageListView, imageView, memberView } from './views.js';
 
 type Params = { id: string; tag: string; member: string };
-
-const IMPORT_METHODS = ['glance-direct', 'web-download', 'copy-image'];
 
 const ctxOf = (request: FastifyRequest): RequestContext => request.ctx as RequestContext;
 const mediaType = (request: FastifyRequest) => (header(request, 'content-type') ?? '').split(';')[0].trim();
@@ -120,6 +119,18 @@ export function glanceRoutes(app: FastifyInstance, glance: Glance): void {
     return noContent(reply);
   });
 
+  // Interoperable image import: stage the data, then import it (202, the import runs on).
+  app.put<{ Params: Params }>('/v2/images/:id/stage', async (request, reply) => {
+    if (mediaType(request) !== 'application/octet-stream')
+      throw new UnsupportedMediaType(mediaType(request) || 'None');
+    await glance.imports.stage(ctxOf(request), request.params.id, request.body as Readable);
+    return noContent(reply);
+  });
+  app.post<{ Params: Params }>('/v2/images/:id/import', async (request, reply) => {
+    glance.imports.start(ctxOf(request), request.params.id, request.body);
+    return reply.code(202).type('text/html; charset=UTF-8').send();
+  });
+
   app.get<{ Params: Params }>('/v2/images/:id/file', async (request, reply) => {
     const { image, open } = glance.readData(ctxOf(request), request.params.id);
     if (!open || image.size === null) return reply.code(204).header('Content-Length', '0').send();
@@ -175,6 +186,8 @@ export function glanceRoutes(app: FastifyInstance, glance: Glance): void {
     ['/v2/images', ['GET', 'POST']],
     ['/v2/images/:id', ['GET', 'PATCH', 'DELETE']],
     ['/v2/images/:id/file', ['GET', 'PUT']],
+    ['/v2/images/:id/stage', ['PUT']],
+    ['/v2/images/:id/import', ['POST']],
     ['/v2/images/:id/actions/deactivate', ['POST']],
     ['/v2/images/:id/actions/reactivate', ['POST']],
     ['/v2/images/:id/tags/:tag', ['PUT', 'DELETE']],

@@ -137,6 +137,33 @@ describe('glance service', () => {
     );
   });
 
+  it('imports staged data (glance-direct) and refuses what Glance refuses', async () => {
+    const img = glance.createImage(demo, { name: 'imp', disk_format: 'qcow2', container_format: 'bare' });
+    assert.throws(() => glance.imports.start(demo, img.id, { method: { name: 'glance-direct' } }), {
+      status: 409,
+      message: "Image needs to be staged before 'glance-direct' method can be used",
+    });
+    assert.throws(
+      () => glance.imports.start(demo, img.id, { method: { name: 'web-download', uri: 'http://x:8080/a' } }),
+      {
+        status: 400,
+        message: 'URI for web-download does not pass filtering: http://x:8080/a',
+      },
+    );
+    await glance.imports.stage(demo, img.id, Readable.from([buildSparseQcow2(1 << 20)]));
+    assert.equal(glance.getImage(demo, img.id).status, 'uploading');
+    glance.imports.start(demo, img.id, { method: { name: 'glance-direct' } });
+    assert.equal(glance.getImage(demo, img.id).status, 'importing');
+    await glance.imports.idle();
+    const done = glance.getImage(demo, img.id);
+    assert.equal(done.status, 'active');
+    assert.equal(done.virtualSize, 1 << 20);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith(img.id)),
+      [img.id],
+    );
+  });
+
   it('hides private and shared images of other projects (404), publicizing needs admin', () => {
     const mine = glance.createImage(demo, { name: 'p', visibility: 'private' });
     assert.throws(() => glance.getImage(other, mine.id), {
@@ -165,10 +192,10 @@ describe('glance service', () => {
         marker = page.nextMarker;
       }
     };
-    assert.deepEqual(names(), ['pub', 'p', 'big', 'c']);
+    assert.deepEqual(names(), ['pub', 'p', 'imp', 'big', 'c']);
     assert.deepEqual(
       glance.listImages(demo, [['sort', 'name:asc']]).images.map((i) => i.name),
-      ['big', 'c', 'p', 'pub'],
+      ['big', 'c', 'imp', 'p', 'pub'],
     );
     assert.throws(() => glance.listImages(demo, [['sort_key', 'bogus']]), {
       message:

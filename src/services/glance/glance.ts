@@ -10,7 +10,8 @@ import { isAdmin, type RequestContext } from '../policy.js';
 import type { GlanceConfig } from './config.js';
 import { imageNotFound, propertyLimit, statusTransition, tagLimit } from './errors.js';
 import { overQuota, setAttribute } from './image-attributes.js';
-import { ImageFiles, storeImageData, type UploadLimits } from './image-data.js';
+import { ImageFiles, type StoredData, storeImageData, type UploadLimits } from './image-data.js';
+import { ImageImport } from './image-import.js';
 import {
   compareImages,
   type ListRequest,
@@ -80,6 +81,8 @@ export class Glance {
   readonly files: ImageFiles;
   readonly limits: UploadLimits;
   readonly members: ImageMembers;
+  /** Interoperable image import: stage, then glance-direct or web-download. */
+  readonly imports: ImageImport;
   private readonly quotas: { properties: number; tags: number; listDefault: number; listMax: number };
   private readonly log: { images: Logger; data: Logger; actions: Logger };
 
@@ -113,7 +116,38 @@ export class Glance {
     );
     // A process that stopped mid-upload left a part file and a `saving` image: both go back.
     this.files.removeStrayParts();
-    for (const image of this.repo.imagesSaving()) this.repo.saveImage({ ...image, status: 'queued' });
+    for (const image of this.repo.imagesInFlight()) {
+      this.files.remove(image.id);
+      this.repo.saveImage({ ...image, status: 'queued' });
+    }
+    this.imports = new ImageImport({
+      repo: this.repo,
+      files: this.files,
+      limits: this.limits,
+      getImage: (ctx, id) => this.getImage(ctx, id),
+      activate: (id, data) => this.activate(id, data),
+      now,
+      log: this.log.images,
+    });
+  }
+
+  /** The stored data's facts on the image, now active (410 if it was deleted meanwhile). */
+  private activate(id: string, data: StoredData): ImageRow {
+    const current = this.repo.getImage(id);
+    if (!current || current.deleted) throw deletedDuringUpload(id);
+    const active: ImageRow = {
+      ...current,
+      status: 'active',
+      size: data.size,
+      virtualSize: data.virtualSize,
+      checksum: data.checksum,
+      osHashAlgo: 'sha512',
+      osHashValue: data.osHashValue,
+      location: id,
+      updatedAt: now(),
+    };
+    this.repo.saveImage(active);
+    return active;
   }
 
   /** The image if the caller may see it, else Glance's 404. For Nova's server create too. */
@@ -307,20 +341,7 @@ export class Glance {
       const data = await storeImageData(this.files, saving, body, this.limits, (m) =>
         this.log.data.warning(m, logContext(ctx)),
       );
-      const current = this.repo.getImage(id);
-      if (!current || current.deleted) throw deletedDuringUpload(id);
-      const active: ImageRow = {
-        ...current,
-        status: 'active',
-        size: data.size,
-        virtualSize: data.virtualSize,
-        checksum: data.checksum,
-        osHashAlgo: 'sha512',
-        osHashValue: data.osHashValue,
-        location: id,
-        updatedAt: now(),
-      };
-      this.repo.saveImage(active);
+      const active = this.activate(id, data);
       this.log.data.info(
         `Image ${id} uploaded: ${data.size} bytes, checksum ${data.checksum}`,
         logContext(ctx),

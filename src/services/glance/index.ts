@@ -8,6 +8,7 @@ export {
   type ImageDataRead,
   type ImagePage,
 } from './glance.js';
+export { IMPORT_METHODS, ImageImport } from './image-import.js';
 export { ImageMembers } from './members.js';
 export { PATCH_MEDIA_TYPES, parseChanges } from './patch.js';
 export { buildSparseQcow2, parseQcow2Header } from './qcow2.js';
