@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { type Cloud, startCloud } from '../cloud.js';
 import { type LayoutOptions, resolveLayout } from '../sim/layout.js';
 import { acquireLock, controlSocketPath, DataDirBusy, removeRunFile, writeRunFile } from './data-dir.js';
-import { writeCredentialFiles } from './rc-files.js';
 import { registerHostCommands } from './host-command.js';
+import { writeCredentialFiles } from './rc-files.js';
 import { registerStatus } from './status.js';
 
 export interface UpOptions {
