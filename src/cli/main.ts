@@ -46,7 +46,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--layout <name>', "'allinone', 'multinode' or a layout YAML file", 'allinone')
     .option('--computes <n>', 'compute hosts of the multinode layout', int, 2)
     .option('--host-ram <size>', "the compute hosts' RAM, e.g. 6G")
-    .option('--config-dir <dir>', 'read neutron/neutron.conf, neutron/plugins/ml2/ml2_conf.ini and glance/glance-api.conf from DIR')
+    .option(
+      '--config-dir <dir>',
+      'read neutron/neutron.conf, neutron/plugins/ml2/ml2_conf.ini and glance/glance-api.conf from DIR',
+    )
     .option('--image-size-cap <size>', "Glance's largest image, e.g. 1G (default), 512M", parseByteSize)
     .action(
       async (o: {
