@@ -371,6 +371,7 @@ function novaNetworkApi(neutron: Neutron): NetworkApi {
     securityGroups: (d.security_groups as string[]) ?? [],
     projectId: d.project_id as string,
     status: (d.status as string) ?? 'DOWN',
+    vifType: (d['binding:vif_type'] as string | undefined) ?? undefined,
   });
   const bind = (id: string, b: { deviceId: string; deviceOwner: string; bindingHostId: string }) =>
     port(

@@ -46,6 +46,8 @@ export interface NovaPort {
   projectId: string;
   /** Neutron's port status: DOWN until an agent has wired it, then ACTIVE. */
   status: string;
+  /** binding:vif_type after binding to a host (`ovs`, or `binding_failed` when ML2 could not bind). */
+  vifType?: string;
 }
 
 export interface NovaSecurityGroup {

@@ -10,7 +10,7 @@ import type { InstanceRepo, InstanceRow } from '../../store/index.js';
 import { isServiceError } from '../errors.js';
 import type { RequestContext } from '../policy.js';
 import type { InstanceActions } from './instance-actions.js';
-import type { InstanceNetworking, NetworkRequest, VifInfo } from './ports.js';
+import { type InstanceNetworking, type NetworkRequest, PortBindingFailed, type VifInfo } from './ports.js';
 import { NoValidHost, type Scheduler, type SchedulingSpec } from './scheduler.js';
 import { POWER, TASK, VM } from './states.js';
 
@@ -140,6 +140,17 @@ export class Conductor {
           securityGroups: job.securityGroupIds,
         });
       } catch (e) {
+        if (e instanceof PortBindingFailed) {
+          // nova-compute's _build_and_run_instance: a failed binding is rescheduled to another host.
+          this.scheduler.release(uuid);
+          this.repo.update(uuid, { host: null, node: null, taskState: TASK.SCHEDULING });
+          this.logs.conductor.error(
+            `[instance: ${uuid}] Error from last host: ${host} (node ${host}): ['Traceback (most recent call last):\\n', 'nova.exception.RescheduledException: Build of instance ${uuid} was re-scheduled: ${e.message}\\n']`,
+            logCtx,
+          );
+          if (tried.length >= this.scheduler.attempts) break;
+          continue;
+        }
         // Nova does not reschedule a network failure: the build is aborted.
         this.scheduler.release(uuid);
         const why = isServiceError(e) ? e.message : String(e);

@@ -35,6 +35,8 @@ const ctx = (projectId = 'p1', admin = false): RequestContext => ({
 function fakeNeutron() {
   const ports = new Map<string, NovaPort>();
   const created: ((p: NovaPort) => void)[] = [];
+  /** Hosts where ML2 cannot bind (no live agent there). */
+  const unbindable = new Set<string>();
   let next = 3;
   let macs = 0x10;
   const net = {
@@ -66,6 +68,7 @@ function fakeNeutron() {
         securityGroups: b.securityGroups ?? [],
         projectId: b.projectId,
         status: 'DOWN',
+        vifType: unbindable.has(b.bindingHostId) ? 'binding_failed' : 'ovs',
       };
       ports.set(id, p);
       for (const fn of created) fn(p);
@@ -89,7 +92,7 @@ function fakeNeutron() {
       if (p) p.securityGroups = ids;
     },
   };
-  return { api, ports, created };
+  return { api, ports, created, unbindable };
 }
 
 async function cloud(layout: Layout, o: { vifPluggingTimeoutMs?: number } = {}) {
@@ -458,6 +461,28 @@ hosts:
       assert.deepEqual(
         c.nova.actions.list(vm.uuid).map((a) => a.action),
         ['resume', 'suspend', 'unpause', 'pause', 'create'],
+      );
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('reschedules a port binding failure (PortBindingFailed) and fails when no host can bind', async () => {
+    const c = await cloud(multiNode(2));
+    try {
+      c.neutron.unbindable.add('compute1');
+      const vm = await c.boot('vm');
+      assert.equal(vm.vmState, 'active');
+      assert.equal(vm.host, 'compute2');
+      assert.equal(c.neutron.ports.size, 1);
+      c.neutron.unbindable.add('compute2');
+      const lost = await c.boot('lost');
+      assert.equal(lost.vmState, 'error');
+      assert.match((lost.fault as { message: string }).message, /^Exceeded maximum number of retries/);
+      assert.equal(c.neutron.ports.size, 1, 'the failed bindings left no port');
+      assert.match(
+        await c.log('nova-conductor.log'),
+        /re-scheduled: Binding failed for port port-\S+, please check neutron logs/,
       );
     } finally {
       await c.stop();

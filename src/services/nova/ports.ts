@@ -16,6 +16,13 @@ export interface RequestedNetwork {
 }
 export type NetworkRequest = 'auto' | 'none' | RequestedNetwork[];
 
+/** ML2 could not bind a port on the host (no live agent there …): Nova's PortBindingFailed. */
+export class PortBindingFailed extends Error {
+  constructor(readonly portId: string) {
+    super(`Binding failed for port ${portId}, please check neutron logs for more information.`);
+  }
+}
+
 /** The instance's network info cache: its ports and what the API shows of them. */
 export interface VifInfo {
   port: ComputePort;
@@ -105,6 +112,7 @@ export class InstanceNetworking {
         }
         const network = await this.net.getNetwork(ctx, port.networkId);
         out.push({ port: computePort(port, network), floatingIps: [], preexisting: Boolean(r.portId) });
+        if (port.vifType === 'binding_failed') throw new PortBindingFailed(port.id);
       }
     } catch (e) {
       await this.deallocate(ctx, out);
