@@ -12,8 +12,9 @@ import {
   uptimeLine,
 } from '../../services/nova/index.js';
 import { isAdmin, type RequestContext } from '../../services/policy.js';
+import { pyRepr } from '../http.js';
 import { mv } from './microversion.js';
-import { int, wrapped } from './validate.js';
+import { fail, int, wrapped } from './validate.js';
 import { apiTime, hypervisorView } from './views.js';
 
 type Obj = Record<string, unknown>;
@@ -163,6 +164,52 @@ export function hostRoutes(app: FastifyInstance, nova: Nova): void {
         )
         .map((s) => serviceView(s, mv(request))),
     };
+  });
+
+  // 2.53+: PUT /os-services/{uuid} {status, disabled_reason, forced_down}.
+  app.put('/v2.1/os-services/:id', async (request) => {
+    novaPolicy.enforce('os_compute_api:os-services:update', ctxOf(request));
+    const { id } = request.params as { id: string };
+    const minor = mv(request);
+    const body = (request.body ?? {}) as Obj;
+    if (minor < 53) {
+      // Before 2.53 the id is an action: enable, disable, disable-log-reason, force-down.
+      const host = String(body.host ?? '');
+      const binary = String(body.binary ?? '');
+      const s = nova.hosts.service(host, binary);
+      if (!s) throw notFound(`Service ${binary} on host ${host} could not be found.`);
+      const change =
+        id === 'enable'
+          ? { disabled: false }
+          : id === 'disable'
+            ? { disabled: true }
+            : id === 'disable-log-reason'
+              ? { disabled: true, disabledReason: String(body.disabled_reason ?? '') }
+              : id === 'force-down' && minor >= 11
+                ? { forcedDown: body.forced_down === true }
+                : null;
+      if (!change) throw notFound('The resource could not be found.');
+      const u = nova.hosts.setService(s, change);
+      return {
+        service: {
+          host: u.host,
+          binary: u.binary,
+          status: u.disabled ? 'disabled' : 'enabled',
+          ...(id === 'disable-log-reason' ? { disabled_reason: u.disabledReason } : {}),
+          ...(id === 'force-down' ? { forced_down: u.forcedDown } : {}),
+        },
+      };
+    }
+    const s = nova.hosts.services().find((x) => x.uuid === id);
+    if (!s) throw notFound(`Service ${id} could not be found.`);
+    if (body.status !== undefined && body.status !== 'enabled' && body.status !== 'disabled')
+      throw fail('status', `${pyRepr(body.status)} is not one of ['enabled', 'disabled']`, body.status);
+    const u = nova.hosts.setService(s, {
+      disabled: body.status === undefined ? undefined : body.status === 'disabled',
+      disabledReason: typeof body.disabled_reason === 'string' ? body.disabled_reason : undefined,
+      forcedDown: typeof body.forced_down === 'boolean' ? body.forced_down : undefined,
+    });
+    return { service: serviceView(u, minor) };
   });
 
   // ---- availability zones

@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ComputeServiceReport } from '../../bus/index.js';
 import type { HostSpec, Layout } from '../../sim/layout.js';
 import type { NovaServiceRow, PlacementRepo } from '../../store/index.js';
+import { badRequest } from '../errors.js';
 
 export const PLACEMENT_DEFAULTS = {
   /** [DEFAULT] reserved_host_memory_mb */
@@ -95,6 +96,26 @@ export class Hosts {
   }
   service(host: string, binary: string): NovaServiceRow | undefined {
     return this.placement.services().find((s) => s.host === host && s.binary === binary);
+  }
+
+  /**
+   * `openstack compute service set`: enable/disable (the scheduler's ComputeFilter skips a
+   * disabled nova-compute) and force down. Nova's messages for what it refuses.
+   */
+  setService(
+    s: NovaServiceRow,
+    change: { disabled?: boolean; disabledReason?: string | null; forcedDown?: boolean },
+  ): NovaServiceRow {
+    if (change.forcedDown !== undefined && s.binary !== 'nova-compute')
+      throw badRequest('Updating a nova-compute service only.');
+    const disabled = change.disabled ?? s.disabled;
+    const reason = disabled
+      ? (change.disabledReason ?? (change.disabled === undefined ? s.disabledReason : null))
+      : null;
+    if (change.disabledReason && !disabled)
+      throw badRequest('Specifying a disabled_reason with status enabled is invalid.');
+    this.placement.updateService(s.id, disabled, reason, change.forcedDown ?? s.forcedDown);
+    return this.service(s.host, s.binary) as NovaServiceRow;
   }
 
   report(r: ComputeServiceReport): void {

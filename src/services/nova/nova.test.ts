@@ -488,4 +488,23 @@ hosts:
       await c.stop();
     }
   });
+
+  it('a disabled nova-compute is filtered out: NoValidHost, not enough hosts', async () => {
+    const c = await cloud(allInOne());
+    try {
+      const svc = c.nova.hosts.service('localhost', 'nova-compute');
+      assert.ok(svc);
+      c.nova.hosts.setService(svc, { disabled: true, disabledReason: 'maintenance' });
+      const vm = await c.boot('vm');
+      assert.equal(vm.vmState, 'error');
+      assert.equal(
+        (vm.fault as { message: string }).message,
+        'No valid host was found. There are not enough hosts available.',
+      );
+      c.nova.hosts.setService(svc, { disabled: false });
+      assert.equal((await c.boot('vm2')).vmState, 'active');
+    } finally {
+      await c.stop();
+    }
+  });
 });
