@@ -2,7 +2,7 @@
 // VNI range, quotas — and refuses a bad value with file and line.
 // Also the port-security, quota and QoS behaviours a user reaches with the real client.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,8 +10,10 @@ import { up } from '../../src/cli/up.js';
 import { shippedConfigDir } from '../../src/services/neutron/index.js';
 import { startTestCloud, type TestCloud } from './harness.js';
 
+/** A copy of the shipped etc/ (agents' files included) with our ml2_conf.ini and neutron.conf. */
 function configDir(ml2: string, neutronConf = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'pocketstack-etc-'));
+  cpSync(shippedConfigDir(), dir, { recursive: true });
   mkdirSync(join(dir, 'neutron/plugins/ml2'), { recursive: true });
   writeFileSync(join(dir, 'neutron/plugins/ml2/ml2_conf.ini'), ml2);
   writeFileSync(join(dir, 'neutron/neutron.conf'), neutronConf);

@@ -173,6 +173,13 @@ export function neutronRoutes(app: FastifyInstance, n: Neutron): void {
     n.removeRouterInterface(ctxOf(request), (request.params as Params).id, request.body),
   );
 
+  app.put(`${V}/routers/:id/add_extraroutes`, async (request) => ({
+    router: n.addExtraRoutes(ctxOf(request), (request.params as Params).id, request.body),
+  }));
+  app.put(`${V}/routers/:id/remove_extraroutes`, async (request) => ({
+    router: n.removeExtraRoutes(ctxOf(request), (request.params as Params).id, request.body),
+  }));
+
   // --- QoS bandwidth limit rules and rule types
   const rules = `${V}/qos/policies/:policy/bandwidth_limit_rules`;
   app.get(rules, async (request) => {

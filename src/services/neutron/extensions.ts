@@ -91,6 +91,13 @@ export const EXTENSIONS: readonly Extension[] = [
     links: [],
   },
   {
+    name: 'Atomically add/remove extra routes',
+    alias: 'extraroute-atomic',
+    description: 'Edit extra routes of a router on server side by atomically adding/removing extra routes',
+    updated: '2019-07-10T00:00:00+00:00',
+    links: [],
+  },
+  {
     name: 'Floating IP Port Details Extension',
     alias: 'fip-port-details',
     description: 'Add port_details attribute to Floating IP resource',

@@ -194,6 +194,10 @@ export class Neutron {
   updateRouter = (ctx: RequestContext, id: string, body: unknown) =>
     this.v('router', ctx)(this.routers.update(ctx, id, body));
   deleteRouter = (ctx: RequestContext, id: string) => this.routers.delete(ctx, id);
+  addExtraRoutes = (ctx: RequestContext, id: string, body: unknown) =>
+    this.v('router', ctx)(this.routers.changeRoutes(ctx, id, body, true));
+  removeExtraRoutes = (ctx: RequestContext, id: string, body: unknown) =>
+    this.v('router', ctx)(this.routers.changeRoutes(ctx, id, body, false));
   addRouterInterface = (ctx: RequestContext, id: string, body: unknown): InterfaceInfo =>
     this.routers.addInterface(ctx, id, body);
   removeRouterInterface = (ctx: RequestContext, id: string, body: unknown): InterfaceInfo =>

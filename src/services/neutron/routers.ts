@@ -154,6 +154,31 @@ export class Routers {
     });
   }
 
+  /**
+   * extraroute-atomic: add_extraroutes / remove_extraroutes change the routes as a set, in one
+   * step (`{"router": {"routes": [...]}}` → the router).
+   */
+  changeRoutes(ctx: RequestContext, id: string, input: unknown, add: boolean): Doc {
+    const r = this.find(ctx, id);
+    const routes = (input as { router?: { routes?: unknown } } | null)?.router?.routes;
+    if (!Array.isArray(routes)) throw E.httpBadRequest("Unable to find 'router' in request body");
+    return tx(this.core, () => {
+      const key = (x: { destination: string; nexthop: string }) => `${x.destination}|${x.nexthop}`;
+      const current = r.routes as { destination: string; nexthop: string }[];
+      const asked = add
+        ? this.validateRoutes(r, routes as Record<string, unknown>[])
+        : (routes as { destination: string; nexthop: string }[]);
+      const askedKeys = new Set(asked.map(key));
+      r.routes = add
+        ? [...current, ...asked.filter((x) => !current.some((c) => key(c) === key(x)))]
+        : current.filter((c) => !askedKeys.has(key(c)));
+      touch(this.core, r);
+      this.core.repo.routers.update(r);
+      publish(this.core, 'router', 'updated', r);
+      return r;
+    });
+  }
+
   /** Sets (or changes) the external gateway: a port on the external network with a free IP. */
   private setGateway(ctx: RequestContext, r: Doc, info: Record<string, unknown>): void {
     const unknown = Object.keys(info).filter(
