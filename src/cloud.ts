@@ -4,7 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type NovaCompute, startNovaComputes } from './agents/nova-compute/index.js';
+import { startLibvirtComputes } from './agents/nova-compute/compute-hosts.js';
+import type { NovaCompute } from './agents/nova-compute/index.js';
+import { attachSerialConsole } from './agents/nova-compute/libvirt.js';
 import { ControlServer } from './api/control.js';
 import { glanceApi } from './api/glance/index.js';
 import { keystoneApi } from './api/keystone/index.js';
@@ -226,7 +228,11 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     {
       name: 'nova-novncproxy',
       port: ports.console,
-      app: novncProxy(nova.consoles, logs.file('nova-novncproxy.log').logger('nova.console.websocketproxy')),
+      app: novncProxy(
+        nova.consoles,
+        logs.file('nova-novncproxy.log').logger('nova.console.websocketproxy'),
+        (t, out) => attachSerialConsole(world.host(t.host ?? ''), t.instanceName, out),
+      ),
     },
     {
       name: 'glance-api',
@@ -304,11 +310,10 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     throw e;
   }
   computeAgents.push(
-    ...(await startNovaComputes({
+    ...(await startLibvirtComputes({
       bus,
-      hosts: layout.hosts,
+      hosts: world.hosts.values(),
       logFor: (h) => logs.file(`${h}/nova-compute.log`),
-      memoryFor: (h) => world.host(h)?.memory,
     })),
   );
   say(`nova-compute: running on ${computeAgents.map((a) => a.host.name).join(', ')}`);

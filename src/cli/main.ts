@@ -5,6 +5,7 @@ import { DataDirBusy, defaultDataDir } from './data-dir.js';
 import { hostCommand } from './host-cli.js';
 import { imageCommand, parseByteSize } from './image.js';
 import type { Running } from './up.js';
+import { vmCommand } from './vm-cli.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -96,6 +97,8 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(imageCommand());
 
   program.addCommand(hostCommand());
+
+  program.addCommand(vmCommand());
 
   try {
     await program.parseAsync(argv);

@@ -8,6 +8,7 @@ import { acquireLock, controlSocketPath, DataDirBusy, removeRunFile, writeRunFil
 import { registerHostCommands } from './host-command.js';
 import { writeCredentialFiles } from './rc-files.js';
 import { registerStatus } from './status.js';
+import { registerVmCommands } from './vm-command.js';
 
 export interface UpOptions {
   dataDir?: string;
@@ -53,6 +54,7 @@ export async function up(o: UpOptions): Promise<Running> {
   }
   registerStatus(cloud);
   registerHostCommands(cloud);
+  registerVmCommands(cloud);
   const socket = controlSocketPath(dataDir);
   await cloud.control.listen(socket);
   const rc = writeCredentialFiles(

@@ -1,10 +1,12 @@
 // nova-novncproxy on port 6080: serves noVNC's page for a console URL from `nova get-vnc-console`
 // (`/vnc_auto.html?path=%3Ftoken%3D<token>`, or the older `?token=<token>`). The token is checked
 // against the console tokens Nova minted (valid for 600 s); an unknown or expired one is refused
-// with nova-novncproxy's words, and nothing of the instance is shown.
+// with nova-novncproxy's words, and nothing of the instance is shown. With an `attach` the page is
+// a terminal on the guest's serial console (novnc-console.ts).
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Consoles } from '../../services/nova/consoles.js';
 import type { Logger } from '../../sim/oslo-log.js';
+import { type ConsoleAttach, consolePage, htmlEscape, serveConsoleSockets } from './novnc-console.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -20,14 +22,20 @@ export function tokenOf(request: FastifyRequest): string | null {
   return m ? decodeURIComponent(m[1]) : null;
 }
 
-const htmlEscape = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-
-export function novncProxy(consoles: Pick<Consoles, 'validate'>, log: Logger): FastifyInstance {
+export function novncProxy(
+  consoles: Pick<Consoles, 'validate' | 'consume'>,
+  log: Logger,
+  /** Attaches a browser to a guest's console (the emulated hosts); without it the page only says where the log is. */
+  attach?: ConsoleAttach,
+): FastifyInstance {
   const app = Fastify({ logger: false });
+  if (attach)
+    serveConsoleSockets(app, {
+      validate: (t) => consoles.validate(t),
+      consume: (t) => consoles.consume(t),
+      attach,
+      log,
+    });
   app.get('/vnc_auto.html', async (request, reply) => {
     const token = tokenOf(request);
     const target = token ? consoles.validate(token) : null;
@@ -37,11 +45,12 @@ export function novncProxy(consoles: Pick<Consoles, 'validate'>, log: Logger): F
       reply.code(401).type('text/plain; charset=utf-8');
       return "The token '***' is invalid or has expired\n";
     }
+    reply.type('text/html; charset=utf-8');
+    if (attach) return consolePage(target);
     log.info(`${request.ip}: new handler Process`);
     log.info(
       `  ${target.instanceName}: connecting to console of instance ${target.instanceUuid} on ${target.host}`,
     );
-    reply.type('text/html; charset=utf-8');
     const name = htmlEscape(target.displayName);
     return `<!DOCTYPE html>
 <html lang="en">
