@@ -82,8 +82,9 @@ export class LibvirtDriver implements ComputeDriver {
       const n = vifNames(p.id);
       let tap = h.device(n.tap) as Tap | undefined;
       if (tap === undefined) {
+        // libvirt's fe:16:3e:… (virNetDevTapCreateInBridgePort): a high first byte, so that the
+        // bridge, which takes the lowest port MAC as its own, seldom takes the tap's
         tap = h.addTap(n.tap, { mac: parseMac(tapMac(p.macAddress)) ?? undefined, mtu: p.mtu });
-        // the tap MAC carries fe:16:3e so the bridge never takes the guest's own MAC as its id
       }
       const qbr = h.device(n.qbr) as LinuxBridge | undefined;
       if (qbr !== undefined && tap.master === null) qbr.addPort(tap);

@@ -53,7 +53,8 @@ function svirtLabel(uuid: string): string {
 function dominfoText(d: LibvirtDomain): string {
   const g = d.guest;
   const up = d.active && g.os !== null;
-  const cpuSecs = up ? Math.max(0.01, g.os!.uptime() * 0.35) : 0;
+  // an idle CirrOS: about 1.5 s of CPU to boot, then a few percent of one vCPU
+  const cpuSecs = up ? Math.min(g.os!.uptime(), 1.5) + g.os!.uptime() * 0.02 : 0;
   const row = (k: string, v: string | number) => `${k.padEnd(15)} ${v}\n`;
   return [
     row('Id:', d.id === null ? '-' : d.id),
