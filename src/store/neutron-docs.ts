@@ -82,6 +82,16 @@ export class DocTable<T extends Doc> {
     ).map((b) => JSON.parse(b) as T);
   }
 
+  /** Rows whose id starts with the prefix (a device name carries the first 11 characters of a port id). */
+  withIdPrefix(prefix: string): T[] {
+    return (
+      this.stmt(`SELECT body FROM ${this.table} WHERE id >= ? AND id < ? ORDER BY id`, true).all(
+        prefix,
+        `${prefix}\uffff`,
+      ) as string[]
+    ).map((b) => JSON.parse(b) as T);
+  }
+
   count(where: Where = {}): number {
     const w = this.where(where);
     return (this.stmt(`SELECT COUNT(*) AS n FROM ${this.table}${w.sql}`).get(...w.args) as { n: number }).n;

@@ -36,7 +36,7 @@ export function serveAgentRpc(bus: Bus, o: RpcParts): Unsubscribe {
     if (p) return p;
     const m = /^(?:tap|qvo|qvb|qr-|qg-|ns-)([0-9a-f-]{11})$/.exec(device);
     if (!m) return undefined;
-    return repo.ports.list().find((x) => x.id.startsWith(m[1]));
+    return repo.ports.withIdPrefix(m[1])[0];
   };
 
   const subnetsOf = (p: Doc): NeutronSubnet[] =>
