@@ -12,6 +12,8 @@ export const debianTools = [
   { command: 'tcpdump', packages: ['tcpdump'] },
   { command: 'qemu-img', packages: ['qemu-utils'] },
   { command: 'ssh-keygen', packages: ['openssh-client'] },
+  // the noVNC console page test drives Debian's chromium headless (playwright-core, no browser download)
+  { command: 'chromium', packages: ['chromium'] },
 ];
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
