@@ -258,5 +258,5 @@ export function prepareBody(resource: string, body: unknown, create: boolean): R
   return out;
 }
 
-/** The attributes a list may filter on, besides those the resource shows. */
+/** A UUID as Neutron's validate_uuid accepts it (dashes optional). */
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);

@@ -9,7 +9,6 @@ import {
   type IpNet,
   lastAddress,
   netContains,
-  netSize,
   netsOverlap,
   parseIp,
   parseNet,
@@ -212,7 +211,3 @@ export function subnetForIp(subnets: readonly Doc[], text: string): Doc | undefi
     return net !== null && netContains(net, ip.version, ip.value);
   });
 }
-
-/** Total addresses of a subnet (network-ip-availability's total_ips counts the pools). */
-export const subnetTotalIps = (subnet: Doc) => poolCapacity(subnet);
-export { netSize };

@@ -51,7 +51,7 @@ export function enforceAttributes(
 /** The 403 for an action on a resource the caller can read but not change. */
 export const denied = (action: string) => E.policyNotAuthorized(`rule:${action}`);
 
-/** The ids of attributes of an external gateway only an admin may set. */
+/** external_gateway_info's enable_snat and external_fixed_ips are the admin's to set (Zed policy). */
 export function enforceGatewayInfo(ctx: RequestContext, action: string, info: Record<string, unknown>): void {
   if (isAdmin(ctx)) return;
   for (const k of ['enable_snat', 'external_fixed_ips'])

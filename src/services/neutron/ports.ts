@@ -1,10 +1,8 @@
 // Ports: a MAC from base_mac (fa:16:3e:…), addresses from IPAM, the project's default security
 // group, and ML2's binding to a host. Every allocation and the port row commit in one
 // transaction, and the schema keeps IPs per subnet and MACs per network unique.
-import { randomInt } from 'node:crypto';
 import type { Doc } from '../../store/neutron-repo.js';
 import { internalContext, isAdmin, type RequestContext } from '../policy.js';
-import { parseNet } from './address.js';
 import { prepareBody } from './attributes.js';
 import {
   applyFilters,
@@ -18,10 +16,17 @@ import {
   tx,
 } from './core.js';
 import { neutronErrors as E } from './errors.js';
-import { checkRequestedIp, pickFreeIp, subnetForIp } from './ipam.js';
 import type { MechanismDriver } from './ml2/mech-openvswitch.js';
 import type { Networks } from './networks.js';
 import { adminOrOwner, denied, enforceAttributes, owner } from './policy.js';
+import {
+  addressPairs,
+  allocateFixedIps,
+  extraDhcpOpts,
+  type FixedIpRequest,
+  hasIpAddress,
+  macFor,
+} from './port-fields.js';
 import type { Quotas } from './quotas.js';
 import type { SecurityGroups } from './security-groups.js';
 
@@ -55,13 +60,6 @@ const PORT_FIELDS = new Set([
   'qos_network_policy_id',
   'ip_allocation',
 ]);
-
-const MAC = /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/;
-
-export interface FixedIpRequest {
-  subnet_id?: string;
-  ip_address?: string;
-}
 
 export class Ports {
   constructor(
@@ -133,7 +131,7 @@ export class Ports {
     const portSecurity =
       (body.port_security_enabled as boolean | undefined) ??
       (internal ? false : ((network.port_security_enabled as boolean | undefined) ?? true));
-    const mac = this.macFor(network.id, body.mac_address as string | undefined);
+    const mac = macFor(this.core, network.id, body.mac_address as string | undefined);
     const groups = this.groupsFor(
       ctx,
       std.project_id,
@@ -142,7 +140,7 @@ export class Ports {
       deviceOwner,
       internal,
     );
-    const pairs = this.addressPairs(body.allowed_address_pairs, mac, portSecurity);
+    const pairs = addressPairs(body.allowed_address_pairs, mac, portSecurity);
     const port: Doc = {
       id: std.id,
       name: std.name,
@@ -178,7 +176,8 @@ export class Ports {
       revision_number: 1,
     };
     this.core.repo.ports.insert(port);
-    port.fixed_ips = this.allocate(
+    port.fixed_ips = allocateFixedIps(
+      this.core,
       network,
       port.id,
       body.fixed_ips as FixedIpRequest[] | undefined,
@@ -189,26 +188,6 @@ export class Ports {
     this.core.repo.ports.update(port);
     publish(this.core, 'port', 'created', port);
     return port;
-  }
-
-  private macFor(networkId: string, asked: string | undefined): string {
-    if (asked !== undefined) {
-      if (!MAC.test(asked)) throw E.invalidAttribute('mac_address', `'${asked}' is not a valid MAC address`);
-      const mac = asked.toLowerCase().replaceAll('-', ':');
-      if (this.core.repo.ports.count({ network_id: networkId, mac_address: mac }) > 0)
-        throw E.macAddressInUse(networkId, mac);
-      return mac;
-    }
-    // base_mac fa:16:3e:00:00:00 — the first three octets fixed, the rest random; unique in the cloud.
-    const base = this.core.config.baseMac.split(':');
-    for (let attempt = 0; attempt < 16; attempt++) {
-      const mac = base
-        .map((o, i) => (i < 3 || o !== '00' ? o : randomInt(0, 256).toString(16).padStart(2, '0')))
-        .join(':')
-        .toLowerCase();
-      if (!this.core.repo.macInUse(mac)) return mac;
-    }
-    throw E.macAddressInUse(networkId, 'generated');
   }
 
   private groupsFor(
@@ -233,110 +212,6 @@ export class Ports {
     if (!portSecurity || deviceOwner.startsWith('network:')) return [];
     const def = this.securityGroups.ensureDefault(projectId);
     return def ? [def] : [];
-  }
-
-  private addressPairs(
-    raw: unknown,
-    mac: string,
-    portSecurity: boolean,
-  ): { ip_address: string; mac_address: string }[] {
-    if (raw === undefined || raw === null) return [];
-    const list = raw as Record<string, unknown>[];
-    if (list.length && !portSecurity) throw E.addressPairAndPortSecurityRequired();
-    const seen = new Set<string>();
-    return list.map((p) => {
-      const unknown = Object.keys(p).filter((k) => k !== 'ip_address' && k !== 'mac_address');
-      if (unknown.length)
-        throw E.invalidAttribute(
-          'allowed_address_pairs',
-          `Unrecognized attribute(s) '${unknown.join(', ')}'`,
-        );
-      if (typeof p.ip_address !== 'string' || !parseNet(p.ip_address))
-        throw E.invalidAttribute(
-          'allowed_address_pairs',
-          `'${String(p.ip_address)}' is not a valid IP address`,
-        );
-      const pmac = p.mac_address === undefined ? mac : String(p.mac_address).toLowerCase();
-      if (!MAC.test(pmac))
-        throw E.invalidAttribute('allowed_address_pairs', `'${pmac}' is not a valid MAC address`);
-      const key = `${p.ip_address}|${pmac}`;
-      if (seen.has(key))
-        throw E.invalidAttribute('allowed_address_pairs', 'Duplicate address pair in request');
-      seen.add(key);
-      return { ip_address: p.ip_address, mac_address: pmac };
-    });
-  }
-
-  /**
-   * Addresses for a port: those asked for (by subnet and/or address), or one from each IP
-   * version's subnets of the network. Writes the allocation rows.
-   */
-  private allocate(
-    network: Doc,
-    portId: string,
-    asked: FixedIpRequest[] | undefined,
-    deviceOwner: string,
-  ): { subnet_id: string; ip_address: string }[] {
-    const subnets = this.core.repo.subnets.list({ network_id: network.id });
-    const out: { subnet_id: string; ip_address: string }[] = [];
-    const take = (subnet: Doc, ip: string) => {
-      if (this.core.repo.ipAllocated(subnet.id, ip)) throw E.ipAddressAlreadyAllocated(ip, subnet.id);
-      this.core.repo.insertAllocation({
-        subnet_id: subnet.id,
-        ip_address: ip,
-        network_id: network.id,
-        port_id: portId,
-      });
-      out.push({ subnet_id: subnet.id, ip_address: ip });
-    };
-    if (asked !== undefined) {
-      if (asked.length > this.core.config.maxFixedIpsPerPort)
-        throw E.invalidInput('Exceeded maximum amount of fixed ips per port');
-      for (const f of asked) {
-        const unknown = Object.keys(f).filter((k) => k !== 'subnet_id' && k !== 'ip_address');
-        if (unknown.length) throw E.invalidInput(`Invalid data format for fixed IP: '${JSON.stringify(f)}'`);
-        let subnet: Doc | undefined;
-        if (f.subnet_id !== undefined) {
-          subnet = this.core.repo.subnets.get(f.subnet_id);
-          if (!subnet) throw E.subnetNotFound(f.subnet_id);
-          if (subnet.network_id !== network.id)
-            throw E.invalidInput(
-              `Failed to create port on network ${network.id}, because fixed_ips included invalid subnet ${f.subnet_id}`,
-            );
-        }
-        if (f.ip_address !== undefined) {
-          if (!subnet) {
-            subnet = subnetForIp(subnets, f.ip_address);
-            if (!subnet) throw E.invalidIpForNetwork(f.ip_address);
-          }
-          take(subnet, checkRequestedIp(subnet, f.ip_address));
-        } else if (subnet) {
-          const ip = pickFreeIp(this.core.repo, subnet);
-          if (!ip) throw E.ipAddressGenerationFailure(network.id);
-          take(subnet, ip);
-        }
-      }
-      return out;
-    }
-    // No request: one address of each IP version, from the first subnet that has room (a
-    // router gateway or floating IP takes IPv4 only).
-    for (const version of [4, 6]) {
-      const candidates = subnets.filter((s) => s.ip_version === version);
-      if (candidates.length === 0) continue;
-      if (version === 6 && (deviceOwner === 'network:router_gateway' || deviceOwner === 'network:floatingip'))
-        continue;
-      let done = false;
-      for (const s of candidates) {
-        const ip = pickFreeIp(this.core.repo, s);
-        if (ip) {
-          take(s, ip);
-          done = true;
-          break;
-        }
-      }
-      if (!done) throw E.ipAddressGenerationFailure(network.id);
-    }
-    return out;
   }
 
   /** ML2's binding: the first mechanism driver that can bind the segment on the host. */
@@ -391,7 +266,7 @@ export class Ports {
         throw E.portSecurityPortHasSecurityGroup();
       if (!portSecurity && groups.length) throw E.portSecurityPortHasSecurityGroup();
       if (body.allowed_address_pairs !== undefined)
-        p.allowed_address_pairs = this.addressPairs(
+        p.allowed_address_pairs = addressPairs(
           body.allowed_address_pairs,
           p.mac_address as string,
           portSecurity,
@@ -406,7 +281,7 @@ export class Ports {
             p.mac_address as string,
             body.mac_address as string,
           );
-        p.mac_address = this.macFor(network.id, body.mac_address as string);
+        p.mac_address = macFor(this.core, network.id, body.mac_address as string);
       }
       if (body.fixed_ips !== undefined) {
         const keep = new Map(
@@ -439,7 +314,8 @@ export class Ports {
             network_id: network.id,
             port_id: p.id,
           });
-        const fresh = this.allocate(
+        const fresh = allocateFixedIps(
+          this.core,
           network,
           p.id,
           asked.filter((f) => !stays.includes(f)),
@@ -558,20 +434,4 @@ export class Ports {
       }
     });
   }
-}
-
-function hasIpAddress(fixedIps: unknown): boolean {
-  return Array.isArray(fixedIps) && fixedIps.some((f) => (f as FixedIpRequest)?.ip_address !== undefined);
-}
-
-function extraDhcpOpts(raw: unknown): { opt_name: string; opt_value: string; ip_version: number }[] {
-  if (raw === undefined || raw === null) return [];
-  return (raw as Record<string, unknown>[]).map((o) => {
-    if (typeof o.opt_name !== 'string' || o.opt_value === undefined)
-      throw E.invalidAttribute(
-        'extra_dhcp_opts',
-        `Invalid data format for extra-dhcp-opt: ${JSON.stringify(o)}`,
-      );
-    return { opt_name: o.opt_name, opt_value: String(o.opt_value), ip_version: Number(o.ip_version ?? 4) };
-  });
 }
