@@ -1,9 +1,11 @@
 // One cloud: the database, the services, and their API ports, wired from options. `pocketstack up`
 // and the tests start clouds through startCloud(); nothing here parses argv or writes rc files.
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { type NeutronAgents, startNeutronAgents } from './agents/neutron-agents.js';
 import { startLibvirtComputes } from './agents/nova-compute/compute-hosts.js';
 import type { NovaCompute } from './agents/nova-compute/index.js';
 import { attachSerialConsole } from './agents/nova-compute/libvirt.js';
@@ -27,7 +29,7 @@ import {
 } from './services/nova/index.js';
 import { internalContext, type RequestContext } from './services/policy.js';
 import { allInOne, type Layout } from './sim/layout.js';
-import { LogRegistry } from './sim/oslo-log.js';
+import { type Logger, LogRegistry } from './sim/oslo-log.js';
 import { type Db, IdentityRepo, openDatabase } from './store/index.js';
 import { World } from './world/world.js';
 
@@ -50,18 +52,24 @@ export interface CloudOptions {
   tokenLifetimeSeconds?: number;
   /** The hosts (default: packstack's all-in-one). */
   layout?: Layout;
-  /** Nova's highest microversion (default 2.91; 2.92+ stops generating key pairs, as real Nova). */
-  novaMaxMicroversion?: string;
-  /** Where neutron/neutron.conf and neutron/plugins/ml2/ml2_conf.ini are read (default: the shipped etc/). */
-  configDir?: string;
-  /** ML2 binds ports only on hosts with a live Open vSwitch agent (true once the agents run). */
-  neutronRequiresLiveAgent?: boolean;
   /** Glance's image_size_cap in bytes (default 1 GiB). */
   imageSizeCap?: number;
   /** Glance's [image_format] require_image_format_match (default true; Debian 12's Glance: false). */
   requireImageFormatMatch?: boolean;
+  /** Nova's highest microversion (default 2.91; 2.92+ stops generating key pairs, as real Nova). */
+  novaMaxMicroversion?: string;
   /** Pacing of the emulated hosts' clock: 'realtime' (default) or 'manual' (tests step `world.sched`). */
   worldPacing?: 'realtime' | 'manual';
+  /** Where neutron/neutron.conf and neutron/plugins/ml2/ml2_conf.ini are read (default: the shipped etc/). */
+  configDir?: string;
+  /** ML2 binds ports only on hosts with a live Open vSwitch agent (default true: the agents run). */
+  neutronRequiresLiveAgent?: boolean;
+  /**
+   * nova.conf [DEFAULT] vif_plugging_timeout in seconds: a build waits this long for Neutron's
+   * network-vif-plugged of each port, then fails (vif_plugging_is_fatal). Default 300, as Nova's;
+   * 0 does not wait.
+   */
+  vifPluggingTimeout?: number;
   /** Concise progress lines for the console (the full story goes to the log files). */
   say?: (line: string) => void;
 }
@@ -81,6 +89,8 @@ export interface Cloud {
   readonly nova: Nova;
   /** nova-compute on each compute host. */
   readonly computeAgents: readonly NovaCompute[];
+  /** Neutron's agents on the hosts (Open vSwitch everywhere, DHCP and L3 on the network host). */
+  readonly neutronAgents: NeutronAgents;
   /** The network service (ML2, IPAM, routers, floating IPs, security groups). */
   readonly neutron: Neutron;
   /** Services and agents meet here. */
@@ -186,7 +196,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     log: neutronLog.logger('neutron.plugins.ml2.plugin'),
     config: neutronConfig,
     hosts: () => layout.hosts.map((h) => h.name),
-    requireLiveAgent: opts.neutronRequiresLiveAgent,
+    requireLiveAgent: opts.neutronRequiresLiveAgent ?? true,
   });
   neutron.serveRpc();
   const adminProject = new IdentityRepo(db)
@@ -202,6 +212,18 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     network: novaNetworkApi(neutron),
     novncBaseUrl: url(ports.console, '/vnc_auto.html'),
   });
+  const stopNovaNotifier = notifyNova(bus, nova, neutronLog.logger('neutron.notifiers.nova'));
+  const neutronAgents = startNeutronAgents({
+    hosts: world.hosts.values(),
+    bus,
+    sched: world.sched,
+    configDir: opts.configDir ?? shippedConfigDir(),
+    log: (h, file, module) => logs.file(`${h}/${file}`).logger(module),
+    wallMs: () => world.wallMs(),
+  });
+  say(
+    `neutron agents: Open vSwitch agent on ${[...neutronAgents.ovs.keys()].join(', ')}; DHCP and L3 agents on ${[...neutronAgents.dhcp.keys()].join(', ')}`,
+  );
   const computeAgents: NovaCompute[] = [];
 
   const identityRoot = url(ports.identity);
@@ -272,6 +294,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     control,
     nova,
     computeAgents,
+    neutronAgents,
     bus,
     logs,
     layout,
@@ -284,9 +307,11 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       await control.close();
       world.stop();
       await Promise.all(listening.map((a) => a.close()));
-      neutron.stop();
       for (const a of computeAgents) a.stop();
+      neutronAgents.stop();
+      stopNovaNotifier();
       nova.close();
+      neutron.stop();
       await nova.idle();
       await bus.idle();
       db.close();
@@ -314,6 +339,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       bus,
       hosts: world.hosts.values(),
       logFor: (h) => logs.file(`${h}/nova-compute.log`),
+      vifPluggingTimeoutMs: (opts.vifPluggingTimeout ?? 300) * 1000,
     })),
   );
   say(`nova-compute: running on ${computeAgents.map((a) => a.host.name).join(', ')}`);
@@ -455,6 +481,34 @@ function novaNetworkApi(neutron: Neutron): NetworkApi {
       });
     },
   };
+}
+
+/**
+ * neutron/notifiers/nova.py: a compute port that goes ACTIVE (the agent's update_device_up) is
+ * network-vif-plugged for Nova, one that goes DOWN from ACTIVE network-vif-unplugged, sent to
+ * os-server-external-events with Neutron's admin credentials.
+ */
+function notifyNova(bus: Bus, nova: Nova, log: Logger): () => void {
+  return bus.subscribe('port.status_changed', (e) => {
+    if (!e.device_owner.startsWith('compute:') || !e.device_id) return;
+    const name =
+      e.status === 'ACTIVE'
+        ? 'network-vif-plugged'
+        : e.previous === 'ACTIVE'
+          ? 'network-vif-unplugged'
+          : null;
+    if (name === null) return;
+    const ctx = internalContext(`req-${randomUUID()}`);
+    const { code } = nova.lifecycle.externalEvent(ctx, {
+      name,
+      serverUuid: e.device_id,
+      tag: e.port_id,
+      status: 'completed',
+    });
+    log.info(
+      `Nova event matching ['${ctx.requestId}'] response: {'server_uuid': '${e.device_id}', 'name': '${name}', 'status': 'completed', 'tag': '${e.port_id}', 'code': ${code}}`,
+    );
+  });
 }
 
 /** Nova reads images from Glance with the caller's context (Glance's visibility applies). */

@@ -21,6 +21,8 @@ export interface UpOptions {
   configDir?: string;
   /** Glance's image_size_cap in bytes. */
   imageSizeCap?: number;
+  /** nova.conf's vif_plugging_timeout in seconds (see CloudOptions). */
+  vifPluggingTimeout?: number;
   out?: (line: string) => void;
 }
 
@@ -46,6 +48,7 @@ export async function up(o: UpOptions): Promise<Running> {
       imageSizeCap: o.imageSizeCap,
       layout,
       configDir: o.configDir,
+      vifPluggingTimeout: o.vifPluggingTimeout,
       say: out,
     });
   } catch (e) {

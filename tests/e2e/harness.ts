@@ -90,6 +90,8 @@ export async function startTestCloud(
     configDir?: string;
     /** Glance's image_size_cap in bytes. */
     imageSizeCap?: number;
+    /** nova.conf's vif_plugging_timeout in seconds. */
+    vifPluggingTimeout?: number;
   } = {},
 ): Promise<TestCloud> {
   const offset = await freePortOffset();
@@ -102,6 +104,7 @@ export async function startTestCloud(
     portOffset: offset,
     layout: o.layout,
     configDir: o.configDir,
+    vifPluggingTimeout: o.vifPluggingTimeout,
     imageSizeCap: o.imageSizeCap,
     out: () => {},
   });
