@@ -25,7 +25,8 @@ import { Networks } from './networks.js';
 import { Ports } from './ports.js';
 import { QOS_RULE_TYPES, Qos } from './qos.js';
 import { type QuotaSet, Quotas } from './quotas.js';
-import { type InterfaceInfo, Routers } from './routers.js';
+import { type InterfaceInfo, RouterInterfaces } from './router-interfaces.js';
+import { Routers } from './routers.js';
 import { serveAgentRpc } from './rpc.js';
 import { SecurityGroups } from './security-groups.js';
 import { Subnets } from './subnets.js';
@@ -34,7 +35,7 @@ export { ConfigError } from '../../sim/oslo-config.js';
 export type { Doc as NeutronDoc } from '../../store/neutron-repo.js';
 export { loadNeutronConfig, type NeutronConfig, shippedConfigDir } from './config.js';
 export type { Filters } from './core.js';
-export type { InterfaceInfo } from './routers.js';
+export type { InterfaceInfo } from './router-interfaces.js';
 
 export interface NeutronOptions {
   db: Db;
@@ -61,6 +62,7 @@ export class Neutron {
   private readonly ports: Ports;
   private readonly securityGroups: SecurityGroups;
   private readonly routers: Routers;
+  private readonly routerInterfaces: RouterInterfaces;
   private readonly floatingIps: FloatingIps;
   private readonly qos: Qos;
   private readonly agents: Agents;
@@ -99,6 +101,7 @@ export class Neutron {
       this.ports.statusHooks.push((p, previous, status) => l2pop.statusChanged(p, previous, status));
     }
     this.routers = new Routers(this.core, this.networks, this.subnets, this.ports, this.quotas);
+    this.routerInterfaces = new RouterInterfaces(this.core, this.routers, this.subnets, this.ports);
     this.floatingIps = new FloatingIps(this.core, this.networks, this.ports, this.routers, this.quotas);
     this.qos = new Qos(this.core);
     o.log.info(
@@ -199,9 +202,9 @@ export class Neutron {
   removeExtraRoutes = (ctx: RequestContext, id: string, body: unknown) =>
     this.v('router', ctx)(this.routers.changeRoutes(ctx, id, body, false));
   addRouterInterface = (ctx: RequestContext, id: string, body: unknown): InterfaceInfo =>
-    this.routers.addInterface(ctx, id, body);
+    this.routerInterfaces.add(ctx, id, body);
   removeRouterInterface = (ctx: RequestContext, id: string, body: unknown): InterfaceInfo =>
-    this.routers.removeInterface(ctx, id, body);
+    this.routerInterfaces.remove(ctx, id, body);
 
   // --- floating IPs
   createFloatingIp = (ctx: RequestContext, body: unknown) => this.floatingIps.create(ctx, body);
