@@ -3,7 +3,7 @@
 // Neutron checks them.
 import { randomInt } from 'node:crypto';
 import type { Doc } from '../../store/neutron-repo.js';
-import { parseNet } from './address.js';
+import { formatIp, parseNet } from './address.js';
 import type { NeutronCore } from './core.js';
 import { neutronErrors as E } from './errors.js';
 import { checkRequestedIp, pickFreeIp, subnetForIp } from './ipam.js';
@@ -63,17 +63,39 @@ export function addressPairs(
   });
 }
 
+/** An IPv6 subnet whose addresses hosts make themselves from their MAC (SLAAC). */
+const autoAddress = (s: Doc) =>
+  s.ip_version === 6 && (s.ipv6_address_mode === 'slaac' || s.ipv6_address_mode === 'dhcpv6-stateless');
+
+/** The EUI-64 address of a MAC in an IPv6 /64 (netaddr's eui64, as Neutron computes it). */
+export function eui64(cidr: string, mac: string): string | null {
+  const net = parseNet(cidr);
+  if (net?.version !== 6) return null;
+  const b = mac.split(':').map((x) => Number.parseInt(x, 16));
+  const iid = [b[0] ^ 0x02, b[1], b[2], 0xff, 0xfe, b[3], b[4], b[5]].reduce(
+    (n, x) => (n << 8n) | BigInt(x),
+    0n,
+  );
+  return formatIp(6, net.network | iid);
+}
+
 /**
  * Addresses for a port: those asked for (by subnet and/or address), or one from each IP
- * version's subnets of the network. Writes the allocation rows.
+ * version's subnets of the network (and every SLAAC subnet's EUI-64 address). Writes the
+ * allocation rows.
  */
 export function allocateFixedIps(
   core: NeutronCore,
   network: Doc,
-  portId: string,
+  port: { id: string; mac_address: string; device_owner: string },
   asked: FixedIpRequest[] | undefined,
-  deviceOwner: string,
 ): { subnet_id: string; ip_address: string }[] {
+  const portId = port.id;
+  const deviceOwner = port.device_owner;
+  const pick = (s: Doc) =>
+    autoAddress(s) && !isRouterPort(deviceOwner)
+      ? eui64(s.cidr as string, port.mac_address)
+      : pickFreeIp(core.repo, s);
   const subnets = core.repo.subnets.list({ network_id: network.id });
   const out: { subnet_id: string; ip_address: string }[] = [];
   const take = (subnet: Doc, ip: string) => {
@@ -108,7 +130,7 @@ export function allocateFixedIps(
         }
         take(subnet, checkRequestedIp(subnet, f.ip_address));
       } else if (subnet) {
-        const ip = pickFreeIp(core.repo, subnet);
+        const ip = pick(subnet);
         if (!ip) throw E.ipAddressGenerationFailure(network.id);
         take(subnet, ip);
       }
@@ -117,14 +139,23 @@ export function allocateFixedIps(
   }
   // No request: one address of each IP version, from the first subnet that has room (a
   // router gateway or floating IP takes IPv4 only).
+  if (
+    !isRouterPort(deviceOwner) &&
+    deviceOwner !== 'network:router_gateway' &&
+    deviceOwner !== 'network:floatingip'
+  )
+    for (const s of subnets.filter(autoAddress)) {
+      const ip = eui64(s.cidr as string, port.mac_address);
+      if (ip) take(s, ip);
+    }
   for (const version of [4, 6]) {
-    const candidates = subnets.filter((s) => s.ip_version === version);
+    const candidates = subnets.filter((s) => s.ip_version === version && !autoAddress(s));
     if (candidates.length === 0) continue;
     if (version === 6 && (deviceOwner === 'network:router_gateway' || deviceOwner === 'network:floatingip'))
       continue;
     let done = false;
     for (const s of candidates) {
-      const ip = pickFreeIp(core.repo, s);
+      const ip = pick(s);
       if (ip) {
         take(s, ip);
         done = true;
@@ -151,3 +182,6 @@ export function extraDhcpOpts(raw: unknown): { opt_name: string; opt_value: stri
     return { opt_name: o.opt_name, opt_value: String(o.opt_value), ip_version: Number(o.ip_version ?? 4) };
   });
 }
+
+const isRouterPort = (owner: string) =>
+  owner === 'network:router_interface' || owner === 'network:ha_router_replicated_interface';

@@ -76,4 +76,27 @@ describe('ports and IPAM', () => {
     const open = n.createPort(ctx, { network_id: net.id, fixed_ips: [], port_security_enabled: false });
     assert.deepEqual(open.security_groups, []);
   });
+
+  it('gives SLAAC subnets the EUI-64 address of the MAC', () => {
+    const v6 = n.createNetwork(ctx, { name: 'v6' });
+    n.createSubnet(ctx, {
+      network_id: v6.id,
+      ip_version: 6,
+      cidr: 'fd00:5::/64',
+      ipv6_address_mode: 'slaac',
+      ipv6_ra_mode: 'slaac',
+    });
+    const p = n.createPort(ctx, { network_id: v6.id, mac_address: 'fa:16:3e:12:34:56' });
+    assert.deepEqual(ips(p), ['fd00:5::f816:3eff:fe12:3456']);
+    assert.throws(
+      () =>
+        n.createSubnet(ctx, {
+          network_id: v6.id,
+          ip_version: 6,
+          cidr: 'fd00:6::/80',
+          ipv6_address_mode: 'slaac',
+        }),
+      /requires the prefix to be \/64/,
+    );
+  });
 });

@@ -179,9 +179,8 @@ export class Ports {
     port.fixed_ips = allocateFixedIps(
       this.core,
       network,
-      port.id,
+      { id: port.id, mac_address: mac, device_owner: deviceOwner },
       body.fixed_ips as FixedIpRequest[] | undefined,
-      deviceOwner,
     );
     this.core.repo.setPortSecurityGroups(port.id, groups);
     this.bind(port);
@@ -317,9 +316,8 @@ export class Ports {
         const fresh = allocateFixedIps(
           this.core,
           network,
-          p.id,
+          { id: p.id, mac_address: p.mac_address as string, device_owner: p.device_owner as string },
           asked.filter((f) => !stays.includes(f)),
-          p.device_owner as string,
         );
         p.fixed_ips = [...reinsert, ...fresh];
       }

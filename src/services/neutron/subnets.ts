@@ -103,6 +103,16 @@ export class Subnets {
         network.id,
         others,
       );
+      // EUI-64 addresses need a /64 (subnet_alloc / ipam validation).
+      const modes = [body.ipv6_address_mode, body.ipv6_ra_mode];
+      if (
+        v.net.version === 6 &&
+        v.net.prefixLen !== 64 &&
+        modes.some((m) => m === 'slaac' || m === 'dhcpv6-stateless')
+      )
+        throw E.invalidInput(
+          `Invalid CIDR ${v.cidr} for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64`,
+        );
       const doc: Doc = {
         id: std.id,
         name: std.name,
