@@ -254,6 +254,21 @@ describe('neutron with the real openstack client', () => {
         detail: '',
       },
     });
+    const pg = (page1.body.networks as Row[])[0];
+    const stale = await fetch(`${base}/v2.0/networks/${pg.id}`, {
+      method: 'PUT',
+      headers: {
+        'X-Auth-Token': token,
+        'Content-Type': 'application/json',
+        'If-Match': 'revision_number=99',
+      },
+      body: JSON.stringify({ network: { description: 'x' } }),
+    });
+    assert.equal(stale.status, 412);
+    assert.match(
+      ((await stale.json()) as { NeutronError: { message: string } }).NeutronError.message,
+      /^Constrained to 99, but current revision is \d+$/,
+    );
     const unknownUrl = await api('GET', '/bogus');
     assert.equal(unknownUrl.status, 404);
   });

@@ -2,6 +2,7 @@
 // show, create (one or bulk), update and delete from one table; the odd ones (router
 // interfaces, quotas, tags, extensions) follow.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ServiceError } from '../../services/errors.js';
 import { neutronErrors } from '../../services/neutron/errors.js';
 import type { Neutron } from '../../services/neutron/index.js';
 import type { RequestContext } from '../../services/policy.js';
@@ -149,16 +150,15 @@ export function neutronRoutes(app: FastifyInstance, n: Neutron): void {
       });
     const update = c.update;
     if (update)
-      app.put(`${base}/:id`, async (request) => ({
-        [c.resource]: update(
-          ctxOf(request),
-          (request.params as Params).id,
-          updateBody(request.body, c.resource),
-        ),
-      }));
+      app.put(`${base}/:id`, async (request) => {
+        const id = (request.params as Params).id;
+        checkRevision(request, () => c.get(ctxOf(request), id));
+        return { [c.resource]: update(ctxOf(request), id, updateBody(request.body, c.resource)) };
+      });
     const remove = c.remove;
     if (remove)
       app.delete(`${base}/:id`, async (request, reply) => {
+        checkRevision(request, () => c.get(ctxOf(request), (request.params as Params).id));
         remove(ctxOf(request), (request.params as Params).id);
         reply.code(204);
         return reply.send();
@@ -296,4 +296,22 @@ export function neutronRoutes(app: FastifyInstance, n: Neutron): void {
         links: [{ rel: 'self', href: `${baseUrl(request)}${V}/${c.path}` }],
       })),
     }));
+}
+
+/**
+ * revision-if-match: `If-Match: revision_number=N` makes a PUT or DELETE conditional on the
+ * resource's revision (412 RevisionNumberConstraintFailed otherwise).
+ */
+function checkRevision(request: FastifyRequest, current: () => unknown): void {
+  const h = request.headers['if-match'];
+  const m = /revision_number=(\d+)/.exec(Array.isArray(h) ? h[0] : (h ?? ''));
+  if (!m) return;
+  const now = (current() as { revision_number?: number }).revision_number;
+  if (now !== Number(m[1]))
+    throw new ServiceError(
+      'Conflict',
+      `Constrained to ${m[1]}, but current revision is ${now}`,
+      'RevisionNumberConstraintFailed',
+      412,
+    );
 }

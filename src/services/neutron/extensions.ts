@@ -212,6 +212,13 @@ export const EXTENSIONS: readonly Extension[] = [
     links: [],
   },
   {
+    name: 'If-Match constraints based on revision_number',
+    alias: 'revision-if-match',
+    description: 'Extension indicating that If-Match based on revision_number is supported.',
+    updated: '2016-12-11T00:00:00-00:00',
+    links: [],
+  },
+  {
     name: 'Resource revision numbers',
     alias: 'standard-attr-revisions',
     description: 'This extension will display the revision number of neutron resources.',
