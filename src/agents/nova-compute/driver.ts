@@ -26,8 +26,13 @@ export class LibvirtError extends Error {
 }
 
 export interface ComputeDriver {
-  /** Defines and starts the domain (the VIFs plugged first); throws LibvirtError when it cannot. */
-  spawn(domain: Domain): void | Promise<void>;
+  /**
+   * Defines and starts the domain (the VIFs plugged first); throws LibvirtError when it cannot.
+   * With `paused` the domain starts paused and `unpause` lets the guest run: Nova does so while it
+   * waits for Neutron's network-vif-plugged (libvirt driver _create_guest_with_network), so the
+   * guest's first DHCP request finds its port wired.
+   */
+  spawn(domain: Domain, opts?: { paused?: boolean }): void | Promise<void>;
   /** Stops and undefines the domain and unplugs its VIFs; nothing left on the host. */
   destroy(domain: Domain): void | Promise<void>;
   powerOff(domain: Domain): void | Promise<void>;

@@ -215,6 +215,21 @@ describe('LibvirtDriver', () => {
     assert.equal(mem.count, 1);
   });
 
+  it('a domain started paused (Nova waiting for network-vif-plugged) boots on unpause', async () => {
+    const { world, driver, tool, cleanup } = setup();
+    cleanups.push(cleanup);
+    const d = { instance, ports: [port], powerState: 0 };
+    driver.spawn(d, { paused: true });
+    world.sched.runFor(10 * S);
+    assert.match(await tool('virsh', 'list'), /^ 1 {4}instance-00000001 {3}paused$/m);
+    assert.deepEqual(driver.consoleLog(d), []);
+    assert.match(await tool('brctl', 'show'), new RegExp(`tap${S11}`));
+    driver.unpause(d);
+    world.sched.runFor(S);
+    assert.match(await tool('virsh', 'list'), /^ 1 {4}instance-00000001 {3}running$/m);
+    assert.match(driver.consoleLog(d)[0], /Initializing cgroup subsys cpuset/);
+  });
+
   it('adopt after a restart rebuilds the same devices and domain', async () => {
     const { world, driver, tool, cleanup } = setup();
     cleanups.push(cleanup);

@@ -123,20 +123,20 @@ export class LibvirtDriver implements ComputeDriver {
     return this.libvirt.define(def, guest);
   }
 
-  private startDomain(d: NovaDomain, dom: LibvirtDomain): void {
+  private startDomain(d: NovaDomain, dom: LibvirtDomain, paused = false): void {
     this.claimMemory(d);
     this.ensureTaps(d);
-    dom.start();
+    dom.start({ paused });
   }
 
-  spawn(d: NovaDomain): void {
+  /** With `paused`, the guest boots on `unpause` (once Neutron said the VIFs are plugged). */
+  spawn(d: NovaDomain, opts: { paused?: boolean } = {}): void {
     const dom = this.define(d);
-    this.startDomain(d, dom);
+    this.startDomain(d, dom, opts.paused === true);
   }
 
   destroy(d: NovaDomain): void {
-    const dom = this.domainOf(d);
-    dom?.guest.destroy();
+    this.domainOf(d)?.stop();
     const h = this.o.host;
     for (const p of d.ports) {
       h.device(vifNames(p.id).tap)?.destroy();
@@ -152,8 +152,7 @@ export class LibvirtDriver implements ComputeDriver {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        dom.guest.destroy();
-        dom.paused = false;
+        dom.stop();
         this.o.memory.release(d.instance.uuid);
         resolve();
       };
@@ -170,7 +169,7 @@ export class LibvirtDriver implements ComputeDriver {
 
   reboot(d: NovaDomain, type: 'SOFT' | 'HARD'): void {
     const dom = this.mustDomain(d);
-    dom.paused = false;
+    dom.resume();
     dom.guest.reboot({ hard: type === 'HARD' });
   }
 
@@ -179,14 +178,13 @@ export class LibvirtDriver implements ComputeDriver {
   }
 
   unpause(d: NovaDomain): void {
-    this.mustDomain(d).paused = false;
+    this.mustDomain(d).resume();
   }
 
   /** Managed save: the guest's memory leaves the host. */
   suspend(d: NovaDomain): void {
     const dom = this.mustDomain(d);
-    dom.guest.destroy();
-    dom.paused = false;
+    dom.stop();
     dom.managedSave = true;
     this.o.memory.release(d.instance.uuid);
   }

@@ -52,8 +52,11 @@ export class LibvirtDomain {
     return this.def.uuid;
   }
 
+  /** Started paused (Nova waits for network-vif-plugged so): qemu runs, the guest has not booted. */
+  private held = false;
+
   get active(): boolean {
-    return this.guest.state !== 'shut off';
+    return this.held || this.guest.state !== 'shut off';
   }
 
   get id(): number | null {
@@ -70,13 +73,29 @@ export class LibvirtDomain {
     return this.active ? `/dev/pts/${this.ptyNo}` : null;
   }
 
-  /** `virsh start`: a new id, then the guest powers on. */
-  start(): void {
+  /** `virsh start [--paused]`: a new id, then the guest powers on (or waits for `resume`). */
+  start(opts: { paused?: boolean } = {}): void {
     if (this.active) return;
     this.runId = this.libvirt.allocateId();
     this.ptyNo = this.libvirt.allocatePty();
+    this.paused = opts.paused === true;
+    this.held = this.paused;
+    if (!this.held) this.guest.boot();
+  }
+
+  /** `virsh resume`: the CPUs run again (a domain started paused boots now). */
+  resume(): void {
     this.paused = false;
+    if (!this.held) return;
+    this.held = false;
     this.guest.boot();
+  }
+
+  /** `virsh destroy`: qemu goes, the guest with it. */
+  stop(): void {
+    this.held = false;
+    this.paused = false;
+    this.guest.destroy();
   }
 
   xml(): string {

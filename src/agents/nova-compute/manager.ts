@@ -182,7 +182,7 @@ export class NovaCompute {
     const d: Domain = { instance: i, ports: r.ports, powerState: POWER_SHUTDOWN };
     this.domains.set(i.uuid, d);
     try {
-      await this.driver.spawn(d);
+      await this.driver.spawn(d, { paused: this.vifTimeoutMs > 0 });
     } catch (e) {
       if (!(e instanceof LibvirtError)) throw e;
       // libvirt's error through the driver, then the manager aborts the spawn and asks the
@@ -233,6 +233,8 @@ export class NovaCompute {
       return { outcome: 'abort', reason: 'Failed to allocate the network(s), not rescheduling.' };
     }
     this.plugged.delete(i.uuid);
+    // the VIFs are plugged: the guest may run (created paused while Nova waited for them)
+    if (this.vifTimeoutMs > 0) await this.driver.unpause(d);
     d.powerState = POWER_RUNNING;
     const secs = ((this.now().getTime() - started) / 1000 + 0.01).toFixed(2);
     this.virt.info(`${tag} Instance spawned successfully.`, ctx);
