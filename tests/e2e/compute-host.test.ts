@@ -3,6 +3,8 @@
 // brctl, ovs-vsctl, ip, ifconfig, tcpdump) show it, `pocketstack vm exec` runs commands in the
 // guest, `openstack console log show` prints its boot, and deleting the server leaves nothing.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot, run, startTestCloud, type TestCloud } from './harness.js';
@@ -11,6 +13,7 @@ import { bootServer, uploadImage } from './nova-fixtures.js';
 const bin = join(repoRoot, 'bin/pocketstack');
 
 describe('compute host: libvirt domains, hybrid VIFs and guests', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-compute-'));
   let cloud: TestCloud;
   let server: { id: string };
   let port: { id: string; mac_address: string; fixed_ips: { ip_address: string }[] };
@@ -29,7 +32,7 @@ describe('compute host: libvirt domains, hybrid VIFs and guests', () => {
   };
 
   before(async () => {
-    cloud = await startTestCloud();
+    cloud = await startTestCloud({ dataDir, ephemeral: false });
     await uploadImage(cloud);
     await json(['network', 'create', 'vxlan10']);
     await json([
@@ -50,6 +53,7 @@ describe('compute host: libvirt domains, hybrid VIFs and guests', () => {
   });
   after(async () => {
     await cloud?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('plugs one qbr/qvb/qvo/tap set named from the port id, as os-vif does', async () => {
@@ -196,6 +200,26 @@ describe('compute host: libvirt domains, hybrid VIFs and guests', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('a restart of pocketstack rebuilds the same devices and domain; the guest boots again', async () => {
+    const devices = async () =>
+      (await hostExec('ip', '-br', 'link')).match(/^(tap|qbr|qvb|qvo)\S+/gm)?.sort();
+    const before = await devices();
+    await cloud.stop();
+    cloud = await startTestCloud({ dataDir, ephemeral: false });
+    assert.deepEqual(await devices(), before);
+    assert.match(await hostExec('virsh', 'list'), /^ 1 {4}instance-[0-9a-f]{8} {3}running$/m);
+    // the guest boots again, as after a host reboot: a fresh console log
+    for (let i = 0; i < 50; i++) {
+      const log = await cloud.openstack(['console', 'log', 'show', 'cirros-vm1']);
+      if (/Starting network\.\.\./.test(log.stdout)) {
+        assert.equal(log.stdout.match(/Linux version/g)?.length, 1);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.fail('the guest did not boot again');
   });
 
   it('deleting the server removes the domain and every device', async () => {
