@@ -3,7 +3,7 @@
 // its domain found in the libvirt of the host Nova placed it on, and the guest's shell reached —
 // exec as a guest agent would (root, one command, its exit status), console as `virsh console`
 // (the serial console, interactive; Ctrl-] detaches). Also registers `virsh` among the host tools.
-import { guestOn } from '../agents/nova-compute/libvirt.js';
+import { domainOn, type LibvirtDomain } from '../agents/nova-compute/libvirt.js';
 import type { CommandIO } from '../api/control.js';
 import type { Guest } from '../guest/index.js';
 import { openConsole } from '../guest/index.js';
@@ -42,12 +42,18 @@ export function findServer(
   return { uuid: i.uuid, name: i.displayName, host: i.host, instanceName: i.instanceName };
 }
 
-/** The guest behind a server, or the words saying why there is none. */
-export function guestOf(cloud: Pick<VmCloud, 'world' | 'nova'>, ref: string): Guest | string {
+/** The domain behind a server, or the words saying why there is none. */
+export function domainOf(cloud: Pick<VmCloud, 'world' | 'nova'>, ref: string): LibvirtDomain | string {
   const s = findServer(cloud.nova, ref);
   if (typeof s === 'string') return s;
-  const g = s.host === null ? undefined : guestOn(cloud.world.host(s.host), s.instanceName);
-  return g ?? `server ${s.name} (${s.uuid}) has no domain on a host (not built, or failed)`;
+  const d = s.host === null ? undefined : domainOn(cloud.world.host(s.host), s.instanceName);
+  return d ?? `server ${s.name} (${s.uuid}) has no domain on a host (not built, or failed)`;
+}
+
+/** The guest behind a server, or the words saying why there is none. */
+export function guestOf(cloud: Pick<VmCloud, 'world' | 'nova'>, ref: string): Guest | string {
+  const d = domainOf(cloud, ref);
+  return typeof d === 'string' ? d : d.guest;
 }
 
 /** Quotes argv words for the guest's sh, as a shell would need them. */
@@ -63,14 +69,16 @@ function vmExec(cloud: VmCloud, args: string[], io: CommandIO): Promise<number> 
     io.stderr('usage: pocketstack vm exec SERVER -- CMD [ARGS…]\n');
     return Promise.resolve(2);
   }
-  const guest = guestOf(cloud, ref);
-  if (typeof guest === 'string') {
-    io.stderr(`pocketstack: ${guest}\n`);
+  const dom = domainOf(cloud, ref);
+  if (typeof dom === 'string') {
+    io.stderr(`pocketstack: ${dom}\n`);
     return Promise.resolve(1);
   }
+  const guest = dom.guest;
   cloud.world.sync();
   return new Promise((resolve) => {
-    if (guest.state === 'shut off') {
+    // a domain started paused (its VIFs not plugged yet) counts as booting
+    if (!dom.active) {
       io.stderr(`pocketstack: ${guest.name} is shut off (openstack server start ${guest.name})\n`);
       resolve(1);
       return;

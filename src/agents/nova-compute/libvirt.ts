@@ -153,12 +153,20 @@ export class Libvirt {
   }
 }
 
-/** The guest of a domain on a host that carries a libvirt (the world host's LIBVIRT_PART). */
+/** A domain on a host that carries a libvirt (the world host's LIBVIRT_PART). */
+export function domainOn(
+  host: { part<T>(key: string): T | undefined } | undefined,
+  instanceName: string,
+): LibvirtDomain | undefined {
+  return host?.part<Libvirt>(LIBVIRT_PART)?.byName(instanceName);
+}
+
+/** The guest of a domain on a host. */
 export function guestOn(
   host: { part<T>(key: string): T | undefined } | undefined,
   instanceName: string,
 ): Guest | undefined {
-  return host?.part<Libvirt>(LIBVIRT_PART)?.byName(instanceName)?.guest;
+  return domainOn(host, instanceName)?.guest;
 }
 
 /**
