@@ -4,43 +4,16 @@
 // network-vif-plugged), the bridges with their patch ports, and ML2's binding_failed on a host
 // without an Open vSwitch agent.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { repoRoot, run, startTestCloud, type TestCloud } from './harness.js';
+import * as dp from './dataplane-fixtures.js';
+import { startTestCloud, type TestCloud } from './harness.js';
 import { uploadImage } from './nova-fixtures.js';
-
-const bin = join(repoRoot, 'bin/pocketstack');
 
 describe('layer 2: the agents in the cloud', () => {
   let cloud: TestCloud;
-  const hostExec = async (...argv: string[]) => {
-    const r = await run(
-      process.execPath,
-      [bin, 'host', 'exec', '--data-dir', cloud.dataDir, 'localhost', '--', ...argv],
-      {},
-    );
-    assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const json = async (args: string[]) => {
-    const r = await cloud.openstack([...args, '-f', 'json']);
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout);
-  };
-  /** Polls until `check` returns a value (the agents reconcile within their 2 s loop). */
-  const eventually = async <T>(
-    what: string,
-    check: () => Promise<T | undefined>,
-    ms = 15_000,
-  ): Promise<T> => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const v = await check();
-      if (v !== undefined) return v;
-      if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  };
+  const hostExec = (...argv: string[]) => dp.hostExec(cloud, 'localhost', ...argv);
+  const json = (args: string[]) => dp.osJson(cloud, args);
+  const eventually = dp.eventually;
   /**
    * os-vif's hybrid plug of a port, typed as an operator would (what nova-compute's libvirt
    * driver does; the tap is libvirt's, left out here).
