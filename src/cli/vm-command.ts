@@ -6,7 +6,7 @@
 import { domainOn, type LibvirtDomain } from '../agents/nova-compute/libvirt.js';
 import type { CommandIO } from '../api/control.js';
 import type { Guest } from '../guest/index.js';
-import { openConsole } from '../guest/index.js';
+import { issueText, openConsole } from '../guest/index.js';
 import type { Nova } from '../services/nova/index.js';
 import { internalContext } from '../services/policy.js';
 import type { World } from '../world/world.js';
@@ -129,6 +129,8 @@ function vmConsole(cloud: VmCloud, args: string[], io: CommandIO): Promise<numbe
   // a serial line on a terminal: the guest's tty turns \n into \r\n (onlcr)
   const out = io.tty ? (t: string) => io.stdout(t.replace(/\r?\n/g, '\r\n')) : (t: string) => io.stdout(t);
   out(`Connected to domain '${domain}'\nEscape character is ^] (Ctrl + ])\n`);
+  // getty's banner, then the session logs in as cirros (the console's autologin)
+  if (guest.isBooted && guest.os !== null) out(`\n${issueText(guest.os.release)}\n`);
   return new Promise((resolve) => {
     const session = openConsole(guest, { out, err: out });
     const done = (code: number) => {

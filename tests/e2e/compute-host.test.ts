@@ -136,7 +136,7 @@ describe('compute host: libvirt domains, hybrid VIFs and guests', () => {
     assert.equal(tty.code, 0, tty.stderr);
     assert.match(
       tty.stdout,
-      /^Connected to domain 'instance-[0-9a-f]{8}'\nEscape character is \^\] \(Ctrl \+ \]\)\n\$ hostname\ncirros-vm1\n\$ \n$/,
+      /^Connected to domain 'instance-[0-9a-f]{8}'\nEscape character is \^\] \(Ctrl \+ \]\)\n\nlogin as 'cirros' user\. default password: 'cubswin:\)'\. use 'sudo' for root\.\n\$ hostname\ncirros-vm1\n\$ \n$/,
     );
     const log = await cloud.openstack(['console', 'log', 'show', 'cirros-vm1']);
     assert.match(log.stdout, /Linux version 3\.2\.0-80-virtual/);
