@@ -4,11 +4,13 @@
 // with 172.24.4.1/24 (packstack's demo provisioning), a DHCP agent and an L3 agent. They meet
 // neutron-server on the bus only; each writes logs/<host>/<agent>.log. Stopping them leaves the
 // hosts as they are (bridges, namespaces, flows, rules), as when the real daemons stop.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bus } from '../bus/index.js';
 import type { Host } from '../kernel/host.js';
 import type { Vswitchd } from '../ovs/vswitchd.js';
 import type { HostRole, HostSpec } from '../sim/layout.js';
+import { loadConfig, opt } from '../sim/oslo-config.js';
 import type { Logger } from '../sim/oslo-log.js';
 import type { Scheduler } from '../sim/scheduler.js';
 import type { FileRegistry } from './common/agent-host.js';
@@ -32,7 +34,7 @@ export interface NeutronAgentsOptions {
   sched: Scheduler;
   /** Where neutron/plugins/ml2/openvswitch_agent.ini is read (the cloud's config dir). */
   configDir: string;
-  /** neutron.conf's [agent] report_interval (seconds), which every agent reads. */
+  /** [agent] report_interval in seconds (default: neutron.conf's in configDir, which every agent reads). */
   reportInterval?: number;
   /** The file of one host's agent: logs/<host>/<file>. */
   log: (host: string, file: string, module: string) => Logger;
@@ -63,7 +65,8 @@ export function startNeutronAgents(o: NeutronAgentsOptions): NeutronAgents {
   const l3 = new Map<string, L3AgentHandle>();
   const iniPath = join(o.configDir, 'neutron/plugins/ml2/openvswitch_agent.ini');
   const hosts = new Map([...o.hosts].map((h) => [h.name, h]));
-  const every = o.reportInterval !== undefined ? { report_interval: o.reportInterval } : {};
+  const reportInterval = o.reportInterval ?? neutronConfReportInterval(o.configDir);
+  const every = { report_interval: reportInterval };
   const starters: Record<AgentKind, (h: AgentHost) => void> = {
     ovs: (h) => {
       const log = o.log(h.name, 'openvswitch-agent.log', OVS_LOGGER);
@@ -72,7 +75,7 @@ export function startNeutronAgents(o: NeutronAgentsOptions): NeutronAgents {
         { name: h.name, localIp: h.spec.underlayIp },
         (w) => log.warning(w),
       );
-      if (o.reportInterval !== undefined) config.reportInterval = o.reportInterval;
+      config.reportInterval = reportInterval;
       const { kernel, vswitchd } = h;
       ovs.set(
         h.name,
@@ -149,4 +152,13 @@ export function startNeutronAgents(o: NeutronAgentsOptions): NeutronAgents {
       for (const a of all()) a.stop();
     },
   };
+}
+
+/** The agents read neutron.conf too: its [agent] report_interval (30 s in packstack's file). */
+function neutronConfReportInterval(configDir: string): number {
+  const path = join(configDir, 'neutron/neutron.conf');
+  const schema = { agent: { report_interval: opt.float(30, { min: 0 }) } };
+  // Only this option matters here; neutron-server warns about the rest of the file.
+  const values = loadConfig(schema, existsSync(path) ? { path } : null);
+  return values.agent.report_interval as number;
 }
