@@ -126,8 +126,8 @@ function vmConsole(cloud: VmCloud, args: string[], io: CommandIO): Promise<numbe
   const found = findServer(cloud.nova, ref);
   const domain = typeof found === 'string' ? guest.name : found.instanceName;
   cloud.world.sync();
-  // a serial line on a terminal: the guest's tty turns \n into \r\n (onlcr)
-  const out = io.tty ? (t: string) => io.stdout(t.replace(/\r?\n/g, '\r\n')) : (t: string) => io.stdout(t);
+  // \n as the guest prints it: the client's terminal keeps ONLCR in raw mode (libuv), so no \r is added
+  const out = (t: string) => io.stdout(t);
   out(`Connected to domain '${domain}'\nEscape character is ^] (Ctrl + ])\n`);
   // getty's banner, then the session logs in as cirros (the console's autologin)
   if (guest.isBooted && guest.os !== null) out(`\n${issueText(guest.os.release)}\n`);
