@@ -92,12 +92,16 @@ export interface Booted {
 
 const withImage = new WeakSet<TestCloud>();
 
-/** Boots CirrOS servers (`--wait`), optionally on a given host (admin's `--availability-zone nova:HOST`). */
+/**
+ * Boots CirrOS servers (`--wait`), optionally on a given host (admin's `--availability-zone
+ * nova:HOST`); uploads the image first unless told it is there.
+ */
 export async function bootServers(
   cloud: TestCloud,
   servers: { name: string; network: string; host?: string }[],
+  o: { uploadImage?: boolean } = {},
 ): Promise<Record<string, Booted>> {
-  if (!withImage.has(cloud)) {
+  if (o.uploadImage !== false && !withImage.has(cloud)) {
     withImage.add(cloud);
     await uploadImage(cloud);
   }
