@@ -202,6 +202,30 @@ describe('compute host: libvirt domains, hybrid VIFs and guests', () => {
     }
   });
 
+  it('server stop shuts the guest down and its tap goes; start brings both back', async () => {
+    const s = port.id.slice(0, 11);
+    const status = async (want: string) => {
+      for (let i = 0; i < 100; i++) {
+        const r = await json(['server', 'show', 'cirros-vm1']);
+        if (r.status === want) return;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      assert.fail(`cirros-vm1 never became ${want}`);
+    };
+    assert.equal((await cloud.openstack(['server', 'stop', 'cirros-vm1'])).code, 0);
+    await status('SHUTOFF');
+    assert.match(await hostExec('virsh', 'list', '--all'), /^ - {4}instance-[0-9a-f]{8} {3}shut off$/m);
+    assert.doesNotMatch(await hostExec('brctl', 'show'), new RegExp(`tap${s}`));
+    assert.match(
+      await cloud.openstack(['console', 'log', 'show', 'cirros-vm1']).then((r) => r.stdout),
+      /Requesting system poweroff/,
+    );
+    assert.equal((await cloud.openstack(['server', 'start', 'cirros-vm1'])).code, 0);
+    await status('ACTIVE');
+    assert.match(await hostExec('virsh', 'list'), /^ 2 {4}instance-[0-9a-f]{8} {3}running$/m);
+    assert.match(await hostExec('brctl', 'show'), new RegExp(`\\t{7}tap${s}\\n`));
+  });
+
   it('a restart of pocketstack rebuilds the same devices and domain; the guest boots again', async () => {
     const devices = async () =>
       (await hostExec('ip', '-br', 'link')).match(/^(tap|qbr|qvb|qvo)\S+/gm)?.sort();

@@ -175,8 +175,15 @@ describe('LibvirtDriver', () => {
     world.sched.runFor(5 * S);
     await off;
     assert.match(await tool('virsh', 'list', '--all'), /^ - {4}instance-00000001 {3}shut off$/m);
+    // qemu is gone and its tap with it; the qbr keeps qvb
+    assert.match(await tool('brctl', 'show'), new RegExp(`\\tno\\t\\tqvb${S11}\\n$`));
     driver.powerOn(d);
     assert.match(await tool('virsh', 'list'), /^ 2 {4}instance-00000001 {3}running$/m);
+    assert.match(await tool('brctl', 'show'), new RegExp(`\\tqvb${S11}\\n\\t{7}tap${S11}\\n$`));
+    world.sched.runFor(200 * S);
+    const again = guest.run('hostname');
+    world.sched.runFor(S);
+    assert.equal((await again).output, 'cirros-vm1\n');
 
     driver.destroy(d);
     assert.equal(await tool('brctl', 'show'), 'bridge name\tbridge id\t\tSTP enabled\tinterfaces\n');

@@ -43,6 +43,8 @@ export const NOVA_PACKAGE_VERSION = '26.2.0-1.el9';
 
 export class LibvirtDriver implements ComputeDriver {
   readonly libvirt = new Libvirt();
+  /** Taps of stopped domains, by name. */
+  private readonly stoppedTaps = new Map<string, Tap>();
   private readonly overheadMb: number;
 
   constructor(private readonly o: LibvirtDriverOptions) {
@@ -75,12 +77,22 @@ export class LibvirtDriver implements ComputeDriver {
     );
   }
 
-  /** libvirt's taps for the domain's interfaces, in their qbr bridges (kept while the domain is defined). */
+  /**
+   * libvirt's taps for the domain's interfaces, in their qbr bridges. A stopped domain has none
+   * (qemu's exit closes them); its next start brings them back with the same name and MAC (the
+   * guest's virtio NIC stays bound to the same Tap object).
+   */
   private ensureTaps(d: NovaDomain): Tap[] {
     const h = this.o.host;
     return d.ports.map((p) => {
       const n = vifNames(p.id);
       let tap = h.device(n.tap) as Tap | undefined;
+      const kept = this.stoppedTaps.get(n.tap);
+      if (tap === undefined && kept !== undefined) {
+        h.register(kept);
+        tap = kept;
+      }
+      this.stoppedTaps.delete(n.tap);
       if (tap === undefined) {
         // libvirt's fe:16:3e:… (virNetDevTapCreateInBridgePort): a high first byte, so that the
         // bridge, which takes the lowest port MAC as its own, seldom takes the tap's
@@ -91,6 +103,17 @@ export class LibvirtDriver implements ComputeDriver {
       tap.setUp(true);
       return tap;
     });
+  }
+
+  /** The domain stopped: its taps go (kept aside for the next start). */
+  private closeTaps(d: NovaDomain): void {
+    for (const p of d.ports) {
+      const name = vifNames(p.id).tap;
+      const tap = this.o.host.device(name) as Tap | undefined;
+      if (tap === undefined) continue;
+      tap.destroy();
+      this.stoppedTaps.set(name, tap);
+    }
   }
 
   private define(d: NovaDomain): LibvirtDomain {
@@ -139,7 +162,9 @@ export class LibvirtDriver implements ComputeDriver {
     this.domainOf(d)?.stop();
     const h = this.o.host;
     for (const p of d.ports) {
-      h.device(vifNames(p.id).tap)?.destroy();
+      const name = vifNames(p.id).tap;
+      h.device(name)?.destroy();
+      this.stoppedTaps.delete(name);
       unplugHybrid(h, this.o.ovs, p.id);
     }
     this.libvirt.undefine(d.instance.instanceName);
@@ -153,6 +178,7 @@ export class LibvirtDriver implements ComputeDriver {
       const done = () => {
         clearTimeout(timer);
         dom.stop();
+        this.closeTaps(d);
         this.o.memory.release(d.instance.uuid);
         resolve();
       };
@@ -185,6 +211,7 @@ export class LibvirtDriver implements ComputeDriver {
   suspend(d: NovaDomain): void {
     const dom = this.mustDomain(d);
     dom.stop();
+    this.closeTaps(d);
     dom.managedSave = true;
     this.o.memory.release(d.instance.uuid);
   }
