@@ -133,6 +133,8 @@ describe('LibvirtDriver', () => {
     assert.equal(await tool('virsh', 'dumpxml', '1'), await tool('virsh', 'dumpxml', instance.uuid));
     golden('virsh-domiflist', await tool('virsh', 'domiflist', 'instance-00000001'));
     golden('virsh-dominfo', await tool('virsh', 'dominfo', 'instance-00000001'));
+    golden('virsh-domblklist', await tool('virsh', 'domblklist', 'instance-00000001'));
+    assert.match((await sh('virsh', 'console', '1')).err, /use pocketstack vm console cirros-vm1\n$/);
     golden('brctl-show', await tool('brctl', 'show'));
     golden('ovs-vsctl-show', await tool('ovs-vsctl', 'show'));
     golden('ip-br-link', await tool('ip', '-br', 'link'));

@@ -1,5 +1,5 @@
 // `virsh` (libvirt 9.0) over the host's libvirt as nova-compute's driver keeps it: list [--all |
-// --inactive], dumpxml, domiflist, dominfo, domstate, domid, domname, domuuid. Tables are
+// --inactive], dumpxml, domiflist, domblklist, dominfo, domstate, domid, domname, domuuid. Tables are
 // libvirt's vshTable: a leading space, columns padded to the widest cell and joined by three
 // spaces, a dash line two wider than the header. Errors as virsh words them, exit status 1.
 import { LIBVIRT_PART, type Libvirt, type LibvirtDomain } from '../../agents/nova-compute/libvirt.js';
@@ -14,12 +14,24 @@ export function vshTable(header: string[], rows: string[][]): string {
   return `${line(header)}${'-'.repeat(width)}\n${rows.map(line).join('')}`;
 }
 
-const COMMANDS = ['list', 'dumpxml', 'domiflist', 'dominfo', 'domstate', 'domid', 'domname', 'domuuid'];
+const COMMANDS = [
+  'list',
+  'dumpxml',
+  'domiflist',
+  'domblklist',
+  'dominfo',
+  'domstate',
+  'domid',
+  'domname',
+  'domuuid',
+  'console',
+];
 
 const OPTIONS: Record<string, string[]> = {
   list: ['--all', '--inactive', '--name', '--uuid'],
   dumpxml: ['--inactive', '--security-info', '--update-cpu', '--migratable'],
   domiflist: ['--inactive'],
+  domblklist: ['--inactive', '--details'],
 };
 
 function listText(lv: Libvirt, flags: Set<string>): string {
@@ -113,6 +125,23 @@ export function virsh(ctx: ToolContext, args: string[]): number {
     case 'domiflist':
       io.stdout(domiflistText(d));
       return 0;
+    case 'domblklist':
+      io.stdout(
+        `${vshTable(flags.has('--details') ? ['Type', 'Device', 'Target', 'Source'] : ['Target', 'Source'], [
+          [
+            ...(flags.has('--details') ? ['file', 'disk'] : []),
+            'vda',
+            `/var/lib/nova/instances/${d.uuid}/disk`,
+          ],
+        ])}\n`,
+      );
+      return 0;
+    case 'console':
+      // host exec has no terminal to hand over; the same serial console is one command away
+      return fail(
+        io,
+        `error: virsh console needs an interactive terminal: use pocketstack vm console ${d.guest.name}`,
+      );
     case 'dominfo':
       io.stdout(dominfoText(d));
       return 0;
