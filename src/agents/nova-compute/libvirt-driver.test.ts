@@ -172,6 +172,23 @@ describe('LibvirtDriver', () => {
     golden('tcpdump-tap-arp', await capture);
     assert.notEqual((await tool('ip', '-s', 'link', 'show', `tap${S11}`)).trim(), before);
 
+    // paused: nothing reads the tap, frames towards the guest are dropped there (seen from the host)
+    await tool('ip', 'addr', 'add', '172.16.10.100/24', 'dev', `qbr${S11}`);
+    driver.pause(d);
+    assert.match(await tool('virsh', 'list'), /^ 1 {4}instance-00000001 {3}paused$/m);
+    const tapDev = world.host('localhost')!.kernel.device(`tap${S11}`)!;
+    const dropped = tapDev.txDropped;
+    const lost = sh('ping', '-c', '1', '-W', '1', '172.16.10.5');
+    world.sched.runFor(3 * S);
+    assert.match((await lost).out, /100% packet loss/);
+    assert.ok(tapDev.txDropped > dropped);
+    driver.unpause(d);
+    assert.match(await tool('virsh', 'list'), /^ 1 {4}instance-00000001 {3}running$/m);
+    const answered = sh('ping', '-c', '1', '-W', '1', '172.16.10.5');
+    world.sched.runFor(3 * S);
+    assert.match((await answered).out, / 0% packet loss/);
+    await tool('ip', 'addr', 'del', '172.16.10.100/24', 'dev', `qbr${S11}`);
+
     // clean power off, then on: the domain keeps its definition, gets a new id
     const off = driver.powerOff(d);
     world.sched.runFor(5 * S);

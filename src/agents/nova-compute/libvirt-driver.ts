@@ -45,6 +45,8 @@ export class LibvirtDriver implements ComputeDriver {
   readonly libvirt = new Libvirt();
   /** Taps of stopped domains, by name. */
   private readonly stoppedTaps = new Map<string, Tap>();
+  /** The guest side of the taps of paused domains, by tap name. */
+  private readonly frozen = new Map<string, NonNullable<Tap['onTransmitToGuest']>>();
   private readonly overheadMb: number;
 
   constructor(private readonly o: LibvirtDriverOptions) {
@@ -109,6 +111,7 @@ export class LibvirtDriver implements ComputeDriver {
   private closeTaps(d: NovaDomain): void {
     for (const p of d.ports) {
       const name = vifNames(p.id).tap;
+      this.frozen.delete(name);
       const tap = this.o.host.device(name) as Tap | undefined;
       if (tap === undefined) continue;
       tap.destroy();
@@ -165,6 +168,7 @@ export class LibvirtDriver implements ComputeDriver {
       const name = vifNames(p.id).tap;
       h.device(name)?.destroy();
       this.stoppedTaps.delete(name);
+      this.frozen.delete(name);
       unplugHybrid(h, this.o.ovs, p.id);
     }
     this.libvirt.undefine(d.instance.instanceName);
@@ -196,15 +200,40 @@ export class LibvirtDriver implements ComputeDriver {
   reboot(d: NovaDomain, type: 'SOFT' | 'HARD'): void {
     const dom = this.mustDomain(d);
     dom.resume();
+    this.thaw(d);
     dom.guest.reboot({ hard: type === 'HARD' });
   }
 
+  /**
+   * `virsh suspend`: the vCPUs stop, so nothing reads the taps any more — frames towards the guest
+   * are dropped at the tap (TX dropped) until it runs again; the tap itself stays up.
+   */
   pause(d: NovaDomain): void {
-    this.mustDomain(d).paused = true;
+    const dom = this.mustDomain(d);
+    if (dom.paused) return;
+    dom.paused = true;
+    for (const p of d.ports) {
+      const tap = this.o.host.device(vifNames(p.id).tap) as Tap | undefined;
+      if (tap?.onTransmitToGuest) {
+        this.frozen.set(tap.name, tap.onTransmitToGuest);
+        tap.onTransmitToGuest = null;
+      }
+    }
   }
 
   unpause(d: NovaDomain): void {
     this.mustDomain(d).resume();
+    this.thaw(d);
+  }
+
+  private thaw(d: NovaDomain): void {
+    for (const p of d.ports) {
+      const name = vifNames(p.id).tap;
+      const receiver = this.frozen.get(name);
+      const tap = this.o.host.device(name) as Tap | undefined;
+      if (receiver && tap && tap.onTransmitToGuest === null) tap.onTransmitToGuest = receiver;
+      this.frozen.delete(name);
+    }
   }
 
   /** Managed save: the guest's memory leaves the host. */
