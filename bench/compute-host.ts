@@ -13,7 +13,7 @@ import type { Layout } from '../src/sim/layout.js';
 import { LogRegistry } from '../src/sim/oslo-log.js';
 import { World } from '../src/world/world.js';
 import { startTestCloud } from '../tests/e2e/harness.js';
-import { bootServer, uploadImage } from '../tests/e2e/nova-fixtures.js';
+import { bootServer, seedNetwork, uploadImage } from '../tests/e2e/nova-fixtures.js';
 
 interface Figure {
   name: string;
@@ -142,16 +142,7 @@ async function throughTheClient(): Promise<Figure[]> {
   const cloud = await startTestCloud();
   try {
     await uploadImage(cloud);
-    await cloud.openstack(['network', 'create', 'vxlan10']);
-    await cloud.openstack([
-      'subnet',
-      'create',
-      '--network',
-      'vxlan10',
-      '--subnet-range',
-      '172.16.10.0/24',
-      's',
-    ]);
+    await seedNetwork(cloud);
     const world = cloud.running.cloud.world;
     const t0 = performance.now();
     const v0 = world.sched.now;

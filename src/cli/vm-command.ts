@@ -5,7 +5,6 @@
 // (the serial console, interactive; Ctrl-] detaches). Also registers `virsh` among the host tools.
 import { domainOn, type LibvirtDomain } from '../agents/nova-compute/libvirt.js';
 import type { CommandIO } from '../api/control.js';
-import type { Guest } from '../guest/index.js';
 import { issueText, openConsole } from '../guest/index.js';
 import type { Nova } from '../services/nova/index.js';
 import { internalContext } from '../services/policy.js';
@@ -50,30 +49,41 @@ export function domainOf(cloud: Pick<VmCloud, 'world' | 'nova'>, ref: string): L
   return d ?? `server ${s.name} (${s.uuid}) has no domain on a host (not built, or failed)`;
 }
 
-/** The guest behind a server, or the words saying why there is none. */
-export function guestOf(cloud: Pick<VmCloud, 'world' | 'nova'>, ref: string): Guest | string {
-  const d = domainOf(cloud, ref);
-  return typeof d === 'string' ? d : d.guest;
-}
-
 /** Quotes argv words for the guest's sh, as a shell would need them. */
 function shellLine(argv: string[]): string {
   if (argv.length === 1) return argv[0];
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/** The domain of SERVER, or the exit status after saying why there is none (2: usage, 1: none). */
+function targetOf(
+  cloud: VmCloud,
+  ref: string | undefined,
+  usage: string,
+  io: CommandIO,
+): LibvirtDomain | number {
+  if (ref === undefined) {
+    io.stderr(`usage: ${usage}\n`);
+    return 2;
+  }
+  const d = domainOf(cloud, ref);
+  if (typeof d === 'string') {
+    io.stderr(`pocketstack: ${d}\n`);
+    return 1;
+  }
+  return d;
+}
+
 function vmExec(cloud: VmCloud, args: string[], io: CommandIO): Promise<number> {
   const [ref, ...rest] = args;
   const argv = rest[0] === '--' ? rest.slice(1) : rest;
-  if (ref === undefined || argv.length === 0) {
-    io.stderr('usage: pocketstack vm exec SERVER -- CMD [ARGS…]\n');
-    return Promise.resolve(2);
-  }
-  const dom = domainOf(cloud, ref);
-  if (typeof dom === 'string') {
-    io.stderr(`pocketstack: ${dom}\n`);
-    return Promise.resolve(1);
-  }
+  const dom = targetOf(
+    cloud,
+    argv.length > 0 ? ref : undefined,
+    'pocketstack vm exec SERVER -- CMD [ARGS…]',
+    io,
+  );
+  if (typeof dom === 'number') return Promise.resolve(dom);
   const guest = dom.guest;
   cloud.world.sync();
   return new Promise((resolve) => {
@@ -109,22 +119,14 @@ function vmExec(cloud: VmCloud, args: string[], io: CommandIO): Promise<number> 
 }
 
 function vmConsole(cloud: VmCloud, args: string[], io: CommandIO): Promise<number> {
-  const [ref] = args;
-  if (ref === undefined) {
-    io.stderr('usage: pocketstack vm console SERVER\n');
-    return Promise.resolve(2);
-  }
-  const guest = guestOf(cloud, ref);
-  if (typeof guest === 'string') {
-    io.stderr(`pocketstack: ${guest}\n`);
-    return Promise.resolve(1);
-  }
+  const dom = targetOf(cloud, args[0], 'pocketstack vm console SERVER', io);
+  if (typeof dom === 'number') return Promise.resolve(dom);
+  const guest = dom.guest;
   if (guest.os === null) {
     io.stderr(`error: The domain is not running\n`);
     return Promise.resolve(1);
   }
-  const found = findServer(cloud.nova, ref);
-  const domain = typeof found === 'string' ? guest.name : found.instanceName;
+  const domain = dom.name;
   cloud.world.sync();
   // \n as the guest prints it: the client's terminal keeps ONLCR in raw mode (libuv), so no \r is added
   const out = (t: string) => io.stdout(t);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot, run, startTestCloud, type TestCloud } from './harness.js';
-import { bootServer, uploadImage } from './nova-fixtures.js';
+import { bootServer, seedNetwork, uploadImage } from './nova-fixtures.js';
 
 const bin = join(repoRoot, 'bin/pocketstack');
 
@@ -34,16 +34,7 @@ describe('compute host: libvirt domains, hybrid VIFs and guests', () => {
   before(async () => {
     cloud = await startTestCloud({ dataDir, ephemeral: false });
     await uploadImage(cloud);
-    await json(['network', 'create', 'vxlan10']);
-    await json([
-      'subnet',
-      'create',
-      '--network',
-      'vxlan10',
-      '--subnet-range',
-      '172.16.10.0/24',
-      'subnet172_16_10_0',
-    ]);
+    await seedNetwork(cloud);
     const r = await bootServer(cloud, 'cirros-vm1', { network: 'vxlan10', json: true });
     assert.equal(r.code, 0, r.stderr);
     server = JSON.parse(r.stdout);

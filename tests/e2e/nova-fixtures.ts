@@ -41,3 +41,14 @@ export function bootServer(cloud: TestCloud, name: string, o: BootOptions = {}):
   ];
   return cloud.openstack(args, o.env);
 }
+
+/** The seed's network: `vxlan10` with `subnet172_16_10_0` (172.16.10.0/24, gateway .1). */
+export async function seedNetwork(cloud: TestCloud): Promise<void> {
+  for (const args of [
+    ['network', 'create', 'vxlan10'],
+    ['subnet', 'create', '--network', 'vxlan10', '--subnet-range', '172.16.10.0/24', 'subnet172_16_10_0'],
+  ]) {
+    const r = await cloud.openstack(args);
+    if (r.code !== 0) throw new Error(`${args.slice(0, 2).join(' ')} failed: ${r.stderr}`);
+  }
+}

@@ -3,7 +3,7 @@
 // guest's ping on the tap, power off/on, the over-commit failure leaving nothing behind, destroy
 // leaving nothing, and adopt after a restart rebuilding the same devices.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import type { ComputeInstance, ComputePort } from '../../bus/index.js';
 import { hostExec } from '../../cli/host-tools/index.js';
 import { registerHostTool } from '../../cli/host-tools/tool.js';
 import { virsh } from '../../cli/host-tools/virsh.js';
+import { goldenIn } from '../../guest/golden.js';
 import { HostMemory } from '../../kernel/memory.js';
 import { allInOne } from '../../sim/layout.js';
 import { World } from '../../world/world.js';
@@ -18,19 +19,9 @@ import { LibvirtError } from './driver.js';
 import { LIBVIRT_PART } from './libvirt.js';
 import { LibvirtDriver } from './libvirt-driver.js';
 
-const here = new URL('../../../../src/agents/nova-compute/testdata/', import.meta.url).pathname;
+const golden = goldenIn(new URL('../../../../src/agents/nova-compute/testdata/', import.meta.url).pathname);
 const EPOCH_MS = Date.UTC(2026, 10, 26, 8, 0, 0);
 const S = 1e9;
-
-function golden(name: string, actual: string): void {
-  const path = join(here, `${name}.golden`);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    mkdirSync(here, { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  assert.equal(actual, readFileSync(path, 'utf8'), `golden ${name} (UPDATE_GOLDEN=1 to accept)`);
-}
 
 const PORT_ID = '6f8a1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d';
 const S11 = PORT_ID.slice(0, 11);
