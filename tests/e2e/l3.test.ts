@@ -11,6 +11,7 @@ import {
   hostExec,
   os,
   osJson,
+  pocketstack,
   seedNetworks,
   vmExec,
 } from './dataplane-fixtures.js';
@@ -86,6 +87,37 @@ describe('layer 3: router10_11 and a floating IP', () => {
     await eventually('the floating IP ACTIVE', async () =>
       (await osJson(cloud, ['floating', 'ip', 'show', fip])).status === 'ACTIVE' ? true : undefined,
     );
+    // The DNAT rule counts new connections (`iptables -t nat -L -n -v`): conntrack sends only the
+    // first packet of a flow through the nat table, so one ping session adds one.
+    const dnatPackets = async () => {
+      const table = await exec(
+        'ip',
+        'netns',
+        'exec',
+        `qrouter-${routerId}`,
+        'iptables',
+        '-t',
+        'nat',
+        '-L',
+        'neutron-l3-agent-PREROUTING',
+        '-n',
+        '-v',
+      );
+      const row = table.split('\n').find((l) => l.includes('DNAT') && l.includes(fip));
+      assert.ok(row, table);
+      return Number(row.trim().split(/\s+/)[0]);
+    };
+    const before = await dnatPackets();
+    assert.match(await exec('ping', '-c', '2', fip), / 0% packet loss/);
+    assert.equal(await dnatPackets(), before + 1);
+
+    // Disassociated: the host's pings go unanswered.
+    await os(cloud, ['server', 'remove', 'floating', 'ip', 'cirros-vm1', fip]);
+    await eventually('the floating IP DOWN', async () =>
+      (await osJson(cloud, ['floating', 'ip', 'show', fip])).status === 'DOWN' ? true : undefined,
+    );
+    const r = await pocketstack(cloud, 'host', 'exec', 'localhost', '--', 'ping', '-c', '1', '-W', '1', fip);
+    assert.match(r.stdout, /1 packets transmitted, 0 received, 100% packet loss/);
   });
 
   it('cuts vm1 off from vm3 when the router goes', async () => {

@@ -18,6 +18,7 @@ import {
   bootServers,
   eventually,
   hostExec,
+  leaseLine,
   os,
   osJson,
   qvoTag,
@@ -136,6 +137,8 @@ function seedWalkthrough(o: SeedLayout): void {
       (await run('nova', ['get-vnc-console', 'cirros-vm1', 'novnc'], cloud.admin)).stdout,
       /\| novnc \| http:\/\/127\.0\.0\.1:\d+\/vnc_auto\.html\?/,
     );
+    for (const n of ['cirros-vm1', 'cirros-vm2'])
+      assert.equal(await leaseLine(cloud, n), `Lease of ${vm[n].ip} obtained, lease time 86400`);
     const out = await ping('cirros-vm1', vm['cirros-vm2'].ip);
     assert.match(out, /3 packets transmitted, 3 packets received, 0% packet loss/);
     await o.afterSameNetworkPing?.(cloud, vm);
@@ -157,6 +160,32 @@ function seedWalkthrough(o: SeedLayout): void {
       ['cirros-vm1', 'cirros-vm2'].map((n) => qvoTag(cloud, vm[n].host, vm[n].portId)),
     );
     assert.equal(t1, t2);
+  });
+
+  it("7. Neutron's flow tables on br-int/br-tun and the hybrid firewall's chains per port", async () => {
+    const host = on(vm['cirros-vm1'].host);
+    const int = await host('ovs-ofctl', 'dump-flows', 'br-int');
+    for (const t of [0, 23, 24, 60]) assert.match(int, new RegExp(`table=${t}, `), `br-int table ${t}`);
+    const ip1 = vm['cirros-vm1'].ip.replace(/\./g, '\\.');
+    assert.match(int, new RegExp(`table=24, .*arp_spa=${ip1} actions=resubmit\\(,25\\)`));
+    const tun = await host('ovs-ofctl', 'dump-flows', 'br-tun');
+    for (const t of [0, 2, 3, 4, 6, 10, 20, 22])
+      assert.match(tun, new RegExp(`table=${t}, `), `br-tun table ${t}`);
+    const vni = (await osJson(cloud, ['network', 'show', 'vxlan10']))['provider:segmentation_id'] as number;
+    const tag = await qvoTag(cloud, vm['cirros-vm1'].host, vm['cirros-vm1'].portId);
+    assert.match(
+      tun,
+      new RegExp(`table=4, .*tun_id=0x${vni.toString(16)} actions=mod_vlan_vid:${tag},resubmit\\(,10\\)`),
+    );
+    const rules = await host('iptables', '-S');
+    const chain = vm['cirros-vm1'].portId.slice(0, 10);
+    for (const c of ['i', 'o', 's'])
+      assert.match(rules, new RegExp(`^-N neutron-openvswi-${c}${chain}$`, 'm'));
+    assert.match(
+      rules,
+      new RegExp(`--physdev-in tap${vm['cirros-vm1'].portId.slice(0, 11)} --physdev-is-bridged`),
+    );
+    assert.match(rules, /^-N neutron-openvswi-sg-fallback$/m);
   });
 
   it('5. vm3 on vxlan11 is unreachable until router10_11 joins the subnets, then ttl=63', async () => {
