@@ -14,6 +14,7 @@ const run = (cmd, args) => {
 
 ensureDebianTools();
 run('npx', ['tsc', '-p', 'tsconfig.json']);
+run(process.execPath, ['scripts/bundle.mjs']);
 run('npx', ['biome', 'check', '--diagnostic-level=error']);
 
 const only = process.argv.slice(2);

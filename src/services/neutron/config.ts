@@ -164,9 +164,9 @@ export const QUOTA_RESOURCES: readonly QuotaResource[] = [
   'subnetpool',
 ];
 
-/** The shipped files: etc/neutron beside src/ (and dist/). */
+/** The shipped files: etc/neutron beside src/ (and dist/, and the bundle dist/pocketstack.mjs). */
 export function shippedConfigDir(): string {
-  for (const up of ['../../../etc', '../../../../etc']) {
+  for (const up of ['../etc', '../../../etc', '../../../../etc']) {
     const p = new URL(up, import.meta.url).pathname;
     if (existsSync(join(p, 'neutron'))) return p;
   }
