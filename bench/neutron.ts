@@ -2,11 +2,13 @@
 // 1, 4 and 8 concurrent clients (each a keep-alive connection sending one request at a time),
 // add_router_interface latency, and GET /ports with 5,000 ports. Afterwards every acknowledged
 // port must be listed, and nothing else. Runnable alone: `node dist/bench/neutron.js`.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloud } from '../src/cloud.js';
 import { freePortOffset } from '../tests/e2e/harness.js';
+import { adminToken } from './admin-token.js';
 
 interface Figure {
   name: string;
@@ -22,22 +24,7 @@ export async function runNeutronBench(): Promise<Figure[]> {
   const cloud = await startCloud({ dataDir: dir, ephemeral: true, portOffset: await freePortOffset() });
   const figures: Figure[] = [];
   try {
-    const auth = await fetch(`${cloud.endpoints.identity}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: { name: 'admin', domain: { id: 'default' }, password: cloud.credentials.admin },
-            },
-          },
-          scope: { project: { name: 'admin', domain: { id: 'default' } } },
-        },
-      }),
-    });
-    const token = auth.headers.get('x-subject-token') as string;
+    const { token, projectId: project } = await adminToken(cloud);
     const base = `${cloud.endpoints.network}/v2.0`;
     let errors = 0;
     const call = async (method: string, path: string, body?: unknown) => {
@@ -55,7 +42,6 @@ export async function runNeutronBench(): Promise<Figure[]> {
     };
 
     // Neutron's default port quota (500) would refuse most of the bench.
-    const project = ((await auth.json()) as { token: { project: { id: string } } }).token.project.id;
     await call('PUT', `/quotas/${project}`, { quota: { port: -1, network: -1, subnet: -1 } });
     const net = (await call('POST', '/networks', { network: { name: 'bench' } })).body.network.id as string;
     await call('POST', '/subnets', { subnet: { network_id: net, ip_version: 4, cidr: '10.0.0.0/18' } });

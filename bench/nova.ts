@@ -3,6 +3,7 @@
 // 100 at once for the throughput, on an in-process cloud whose one compute host is big enough
 // (128 GB) that placement and physical memory never refuse. Runnable alone:
 // `node dist/bench/nova.js`.
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { startCloud } from '../src/cloud.js';
 import { allInOne } from '../src/sim/layout.js';
 import { freePortOffset } from '../tests/e2e/harness.js';
+import { adminToken } from './admin-token.js';
 
 interface Figure {
   name: string;
@@ -32,23 +34,7 @@ export async function runNovaBench(): Promise<Figure[]> {
   });
   const base = (port: number) => `http://127.0.0.1:${port}`;
   try {
-    const auth = await fetch(`${cloud.endpoints.identity}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: { name: 'admin', domain: { id: 'default' }, password: cloud.credentials.admin },
-            },
-          },
-          scope: { project: { name: 'admin', domain: { id: 'default' } } },
-        },
-      }),
-    });
-    const token = auth.headers.get('x-subject-token') as string;
-    const project = ((await auth.json()) as { token: { project: { id: string } } }).token.project.id;
+    const { token, projectId: project } = await adminToken(cloud);
     const call = async (url: string, method = 'GET', body?: unknown, type = 'application/json') => {
       const r = await fetch(url, {
         method,

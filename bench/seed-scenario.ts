@@ -4,6 +4,7 @@
 // gateway and both interfaces; then the time from the router's last interface to vm1's first
 // echo reply from vm3 (ttl=63), and from vm2's create to vm1's first reply from it. Realtime
 // pacing, as `pocketstack up` runs. Runnable alone: `node dist/bench/seed-scenario.js`.
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { makeCirros } from '../src/cli/image.js';
 import { domainOf } from '../src/cli/vm-command.js';
 import { startCloud } from '../src/cloud.js';
 import { freePortOffset } from '../tests/e2e/harness.js';
+import { adminToken } from './admin-token.js';
 
 interface Figure {
   name: string;
@@ -25,22 +27,7 @@ export async function runSeedScenarioBench(): Promise<Figure[]> {
   const cloud = await startCloud({ dataDir: dir, ephemeral: true, portOffset: await freePortOffset() });
   try {
     const t0 = performance.now();
-    const auth = await fetch(`${cloud.endpoints.identity}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: { name: 'admin', domain: { id: 'default' }, password: cloud.credentials.admin },
-            },
-          },
-          scope: { project: { name: 'admin', domain: { id: 'default' } } },
-        },
-      }),
-    });
-    const token = auth.headers.get('x-subject-token') as string;
+    const { token } = await adminToken(cloud);
     const call = async (
       url: string,
       method = 'GET',
