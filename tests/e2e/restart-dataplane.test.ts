@@ -26,7 +26,7 @@ describe('restart: the data plane comes back from the stored state', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('has the same devices and tags after a restart, and vm1 pings vm2 and (through the router) vm3', async () => {
+  it('has the same devices and tag layout after a restart, and vm1 pings vm2 and (through the router) vm3', async () => {
     cloud = await startTestCloud({ dataDir, ephemeral: false });
     await seedNetworks(cloud);
     const vm: Record<string, Booted> = await bootServers(cloud, [
@@ -49,9 +49,16 @@ describe('restart: the data plane comes back from the stored state', () => {
         .split('\n')
         .sort(),
       ports: (await hostExec(c, 'localhost', 'ovs-vsctl', 'list-ports', 'br-int')).split('\n').sort(),
+      // A fresh host's agent hands out local VLANs in the order it meets the networks, which the
+      // restart does not fix (as on a host whose OVSDB was wiped): what holds is vm1 and vm2
+      // sharing vxlan10's tag and vm3 on another one.
       tags: await Promise.all(
         ['cirros-vm1', 'cirros-vm2', 'cirros-vm3'].map((n) => qvoTag(c, 'localhost', vm[n].portId)),
-      ),
+      ).then(([t1, t2, t3]) => ({
+        sameNetwork: t1 === t2,
+        otherNetwork: t3 !== t1,
+        live: t3 !== 4095 && t1 !== 4095,
+      })),
       // The Linux bridges and their interfaces (bridge ids and column layout aside).
       bridges: (
         (await hostExec(c, 'localhost', 'brctl', 'show')).match(
@@ -63,6 +70,7 @@ describe('restart: the data plane comes back from the stored state', () => {
     assert.equal(before.netns.filter((n) => /^q(dhcp|router)-/.test(n)).length, 3);
     assert.equal(before.ports.filter((p) => /^(qvo|tap|qr-)/.test(p)).length, 7);
     assert.equal(before.bridges.length, 9);
+    assert.deepEqual(before.tags, { sameNetwork: true, otherNetwork: true, live: true });
     await cloud.stop();
 
     cloud = await startTestCloud({ dataDir, ephemeral: false });
