@@ -13,6 +13,8 @@ export type Datum = Atom[] | Map<Atom, Atom>;
 
 export class Row {
   readonly cols: Record<string, Datum> = {};
+  /** The database holding the row, told of every write (undo journal, reference counts). */
+  owner: Ovsdb | null = null;
 
   constructor(
     readonly table: string,
@@ -45,17 +47,36 @@ export class Row {
     return this.get(col) as string[];
   }
 
+  /** Replaces a column's datum (datums are never changed in place, so a shallow copy of `cols` is a snapshot). */
   set(col: string, d: Datum): void {
     const t = SCHEMA[this.table][col];
     if (!t) throw new Error(`${this.table} has no column ${col}`);
-    this.cols[col] = normalizeDatum(t, d);
+    const next = normalizeDatum(t, d);
+    const cur = this.cols[col];
+    if (sameDatum(cur, next)) return;
+    this.owner?.willWrite(this, t, cur, next);
+    this.cols[col] = next;
   }
+}
 
-  clone(): Row {
-    const r = new Row(this.table, this.uuid);
-    for (const [k, v] of Object.entries(this.cols)) r.cols[k] = v instanceof Map ? new Map(v) : [...v];
-    return r;
+function sameDatum(a: Datum, b: Datum): boolean {
+  if (a instanceof Map) {
+    if (!(b instanceof Map) || a.size !== b.size) return false;
+    const bi = b.entries();
+    for (const [k, v] of a) {
+      const [k2, v2] = bi.next().value as [Atom, Atom];
+      if (k !== k2 || v !== v2) return false;
+    }
+    return true;
   }
+  return !(b instanceof Map) && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The uuids a datum of a reference column points at (none for other columns). */
+function refsOf(t: ColumnType, d: Datum): Iterable<string> {
+  if (t.key === 'uuid' && t.ref && !(d instanceof Map)) return d as string[];
+  if (t.value === 'uuid' && d instanceof Map) return [...d.values()].map(String);
+  return [];
 }
 
 export function isMapType(t: ColumnType): boolean {
@@ -85,7 +106,20 @@ const cmpAtom = (a: Atom, b: Atom): number =>
 
 /** Sorted, deduplicated, as OVSDB stores datums. */
 export function normalizeDatum(_t: ColumnType, d: Datum): Datum {
-  if (d instanceof Map) return new Map([...d.entries()].sort((x, y) => cmpAtom(x[0], y[0])));
+  if (d instanceof Map) {
+    // Most maps arrive in order already (statistics, copies of stored maps): no sort then.
+    let prev: Atom | undefined;
+    let ordered = true;
+    for (const k of d.keys()) {
+      if (prev !== undefined && cmpAtom(prev, k) >= 0) {
+        ordered = false;
+        break;
+      }
+      prev = k;
+    }
+    return ordered ? new Map(d) : new Map([...d.entries()].sort((x, y) => cmpAtom(x[0], y[0])));
+  }
+  if (d.length <= 1) return [...d];
   return [...new Set(d)].sort(cmpAtom);
 }
 
@@ -101,12 +135,28 @@ export function uuidFrom(int: (n: number) => number): UuidSource {
 
 export class OvsdbError extends Error {}
 
+/** What a transaction changed, to undo it on a throw (copy-on-write: only touched rows are kept). */
+interface UndoJournal {
+  /** Rows that existed before the transaction → their columns before its first write. */
+  touched: Map<Row, Record<string, Datum>>;
+  inserted: Set<string>;
+  /** Rows that existed before the transaction and were deleted in it. */
+  deleted: Map<string, Row>;
+}
+
 export class Ovsdb {
-  private rows = new Map<string, Row>();
+  private readonly rows = new Map<string, Row>();
+  private readonly byTable = new Map<string, Map<string, Row>>();
+  /** A table's rows in UUID order, until a row of it is inserted or deleted. */
+  private readonly ordered = new Map<string, Row[]>();
+  /** How many reference-column values point at each uuid (OVSDB keeps a row while this is > 0). */
+  private readonly refCount = new Map<string, number>();
+  /** Non-root rows that may have lost their last reference (or never got one): checked at commit. */
+  private readonly orphans = new Set<string>();
   /** Called after every committed transaction (ovs-vswitchd reconfiguring). */
   readonly onCommit: (() => void)[] = [];
   private inTxn = 0;
-  private snapshot: Map<string, Row> | null = null;
+  private journal: UndoJournal | null = null;
 
   constructor(readonly newUuid: UuidSource) {}
 
@@ -114,7 +164,8 @@ export class Ovsdb {
     if (!SCHEMA[table]) throw new OvsdbError(`unknown table ${table}`);
     const r = new Row(table, uuid);
     for (const [k, v] of Object.entries(init)) r.set(k, v);
-    this.rows.set(uuid, r);
+    this.attach(r);
+    this.journal?.inserted.add(uuid);
     return r;
   }
 
@@ -124,73 +175,118 @@ export class Ovsdb {
 
   /** Rows of a table, in UUID order (the order OVSDB's hash walk is emulated by). */
   table(name: string): Row[] {
-    return [...this.rows.values()].filter((r) => r.table === name).sort((a, b) => cmpAtom(a.uuid, b.uuid));
+    let rows = this.ordered.get(name);
+    if (rows === undefined) {
+      rows = [...(this.byTable.get(name)?.values() ?? [])].sort((a, b) => cmpAtom(a.uuid, b.uuid));
+      this.ordered.set(name, rows);
+    }
+    return [...rows];
   }
 
   delete(uuid: string): void {
-    this.rows.delete(uuid);
+    const r = this.rows.get(uuid);
+    if (r === undefined) return;
+    const j = this.journal;
+    if (j !== null && !j.inserted.has(uuid) && !j.deleted.has(uuid)) {
+      if (!j.touched.has(r)) j.touched.set(r, { ...r.cols });
+      j.deleted.set(uuid, r);
+    }
+    this.detach(r);
   }
 
   /** Whether any row refers to `uuid` (OVSDB refuses to delete a strongly referenced row). */
   isReferenced(uuid: string): boolean {
-    return this.referencedUuids().has(uuid);
+    return (this.refCount.get(uuid) ?? 0) > 0;
   }
 
-  private referencedUuids(): Set<string> {
-    const referenced = new Set<string>();
-    for (const r of this.rows.values()) {
-      for (const [name, t] of Object.entries(SCHEMA[r.table])) {
-        if (t.key === 'uuid' && t.ref) for (const u of r.get(name) as string[]) referenced.add(u);
-        if (t.value === 'uuid')
-          for (const u of (r.get(name) as Map<Atom, Atom>).values()) referenced.add(String(u));
-      }
-    }
-    return referenced;
+  /** Row.set's hook: journals the row's old columns and moves the reference counts. */
+  willWrite(r: Row, t: ColumnType, cur: Datum, next: Datum): void {
+    const j = this.journal;
+    if (j !== null && !j.inserted.has(r.uuid) && !j.touched.has(r)) j.touched.set(r, { ...r.cols });
+    for (const u of refsOf(t, cur)) this.unref(u);
+    for (const u of refsOf(t, next)) this.ref(u);
   }
 
   /** Runs `fn` as one transaction: on a throw, every change is undone. Nested calls join the outer one. */
   transact<T>(fn: () => T): T {
-    if (this.inTxn === 0) {
-      this.snapshot = new Map([...this.rows].map(([k, r]) => [k, r.clone()]));
-    }
+    if (this.inTxn === 0) this.journal = { touched: new Map(), inserted: new Set(), deleted: new Map() };
     this.inTxn++;
     try {
       const out = fn();
       if (this.inTxn === 1) this.gc();
       return out;
     } catch (e) {
-      if (this.inTxn === 1 && this.snapshot) this.rows = this.snapshot;
+      if (this.inTxn === 1 && this.journal) this.rollback(this.journal);
       throw e;
     } finally {
       this.inTxn--;
       if (this.inTxn === 0) {
-        const committed = this.snapshot !== null;
-        this.snapshot = null;
+        const committed = this.journal !== null;
+        this.journal = null;
         if (committed) for (const f of this.onCommit) f();
       }
     }
   }
 
-  /** Removes rows of non-root tables that nothing references any more. */
-  private gc(): void {
-    for (;;) {
-      const referenced = new Set<string>();
-      for (const r of this.rows.values()) {
-        for (const [name, t] of Object.entries(SCHEMA[r.table])) {
-          if (t.key === 'uuid' && t.ref) for (const u of r.get(name) as string[]) referenced.add(u);
-          if (t.value === 'uuid')
-            for (const u of (r.get(name) as Map<Atom, Atom>).values()) referenced.add(String(u));
-        }
-      }
-      let removed = false;
-      for (const [u, r] of this.rows) {
-        if (!ROOT_TABLES.has(r.table) && !referenced.has(u)) {
-          this.rows.delete(u);
-          removed = true;
-        }
-      }
-      if (!removed) return;
+  private attach(r: Row): void {
+    this.rows.set(r.uuid, r);
+    let t = this.byTable.get(r.table);
+    if (t === undefined) this.byTable.set(r.table, (t = new Map()));
+    t.set(r.uuid, r);
+    this.ordered.delete(r.table);
+    r.owner = this;
+    for (const [name, ct] of Object.entries(SCHEMA[r.table]))
+      for (const u of refsOf(ct, r.cols[name])) this.ref(u);
+    if (!ROOT_TABLES.has(r.table) && !this.isReferenced(r.uuid)) this.orphans.add(r.uuid);
+  }
+
+  private detach(r: Row): void {
+    this.rows.delete(r.uuid);
+    this.byTable.get(r.table)?.delete(r.uuid);
+    this.ordered.delete(r.table);
+    r.owner = null;
+    for (const [name, ct] of Object.entries(SCHEMA[r.table]))
+      for (const u of refsOf(ct, r.cols[name])) this.unref(u);
+  }
+
+  private ref(uuid: string): void {
+    this.refCount.set(uuid, (this.refCount.get(uuid) ?? 0) + 1);
+  }
+
+  private unref(uuid: string): void {
+    const n = (this.refCount.get(uuid) ?? 0) - 1;
+    if (n > 0) this.refCount.set(uuid, n);
+    else {
+      this.refCount.delete(uuid);
+      this.orphans.add(uuid);
     }
+  }
+
+  /** Removes rows of non-root tables that nothing references any more (a dropped Port takes its Interfaces). */
+  private gc(): void {
+    while (this.orphans.size > 0) {
+      const [uuid] = this.orphans;
+      this.orphans.delete(uuid);
+      const r = this.rows.get(uuid);
+      if (r !== undefined && !ROOT_TABLES.has(r.table) && !this.isReferenced(uuid)) this.delete(uuid);
+    }
+  }
+
+  /** Puts every row back as it was before the transaction, then recounts the references. */
+  private rollback(j: UndoJournal): void {
+    for (const uuid of j.inserted) {
+      const r = this.rows.get(uuid);
+      if (r !== undefined) this.detach(r);
+    }
+    for (const [r, cols] of j.touched) {
+      Object.assign(r.cols, cols);
+      if (!this.rows.has(r.uuid)) this.attach(r);
+    }
+    this.refCount.clear();
+    this.orphans.clear();
+    for (const r of this.rows.values())
+      for (const [name, ct] of Object.entries(SCHEMA[r.table]))
+        for (const u of refsOf(ct, r.cols[name])) this.ref(u);
   }
 }
 

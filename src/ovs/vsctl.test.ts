@@ -152,6 +152,41 @@ test('get/set/list/remove/clear and the errors ovs-vsctl prints', () => {
   assert.equal(run('list-br'), 'br-int\nbr-tun\n');
 });
 
+test('a failing invocation leaves every row as it was; del-port takes the Interface with the Port', () => {
+  const { vs, run } = computeNode();
+  const before = run('list', 'Port') + run('list', 'Interface') + run('list', 'Bridge');
+  // Changes a row, deletes a port (and so its Interface), adds one, then fails on the last command.
+  const r = vs.vsctl([
+    'set',
+    'Port',
+    'qvo6f8a1c2d-3e',
+    'tag=7',
+    '--',
+    'del-port',
+    'br-tun',
+    'patch-int',
+    '--',
+    'add-port',
+    'br-int',
+    'tapnew',
+    '--',
+    'add-br',
+    'br-int',
+  ]);
+  assert.equal(r.code, 1);
+  assert.equal(run('list', 'Port') + run('list', 'Interface') + run('list', 'Bridge'), before);
+  assert.equal(run('get', 'Port', 'qvo6f8a1c2d-3e', 'tag'), '1\n');
+
+  run('del-port', 'br-tun', 'patch-int');
+  assert.equal(
+    vs.vsctl(['get', 'Interface', 'patch-int', 'type']).stderr,
+    'ovs-vsctl: no row "patch-int" in table Interface\n',
+  );
+  assert.equal(run('list-ports', 'br-tun'), 'vxlan-c0a87a0b\n');
+  run('del-br', 'br-tun');
+  assert.equal(run('--columns=name', 'find', 'Interface', 'type=vxlan'), '');
+});
+
 test('a port whose device does not exist shows the error OVS reports', () => {
   const { run } = computeNode();
   run('add-port', 'br-int', 'qvoghost');

@@ -40,6 +40,8 @@ interface BoundPort {
   kind: DpPortKind;
   dev: NetDevice | null;
   tunnel: TunnelPortConfig | null;
+  /** The status last written to the Interface row (unchanged status is not rewritten). */
+  statusKey?: string;
 }
 
 interface BridgeState {
@@ -323,8 +325,15 @@ export class Vswitchd implements DeviceMaster {
   }
 
   private writeIfaceStatus(b: BoundPort, iface: Row): void {
-    iface.set('ofport', [b.port.ofport]);
     const p = b.port;
+    const dev = b.dev;
+    const key =
+      `${iface.uuid} ${p.ofport} ${p.rxBytes} ${p.rxPackets} ${p.rxDropped} ${p.rxErrors} ${p.txBytes} ` +
+      `${p.txPackets} ${p.txDropped} ${p.txErrors}` +
+      (dev === null ? '' : ` ${dev.ifindex} ${dev.mac} ${dev.mtu} ${dev.adminUp} ${dev.running}`);
+    if (b.statusKey === key) return;
+    b.statusKey = key;
+    iface.set('ofport', [p.ofport]);
     // Interface:statistics as vswitchd copies them from the netdev every few seconds (switch's view).
     iface.set(
       'statistics',
@@ -344,7 +353,6 @@ export class Vswitchd implements DeviceMaster {
         ['tx_packets', p.txPackets],
       ]),
     );
-    const dev = b.dev;
     if (dev !== null) {
       iface.set('ifindex', [dev.ifindex]);
       iface.set('mac_in_use', [macToString(dev.mac)]);
