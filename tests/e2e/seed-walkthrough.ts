@@ -220,6 +220,13 @@ function seedWalkthrough(o: SeedLayout): void {
       return / 0% packet loss/.test(o) ? o : undefined;
     });
     assert.match(out, /seq=\d ttl=63 /);
+    // traceroute -n: the router's qr- address on vxlan10 first, then vm3 (BusyBox prints its
+    // header on stderr, as the real one does).
+    const trace = await vmExec(cloud, 'cirros-vm1', 'traceroute', '-n', vm['cirros-vm3'].ip);
+    assert.equal(trace.code, 0, trace.stderr);
+    assert.match(trace.stderr, new RegExp(`^traceroute to ${vm['cirros-vm3'].ip.replace(/\./g, '\\.')} `));
+    assert.match(trace.stdout, /^ 1 {2}172\.16\.10\.1 {2}\d+\.\d+ ms/m);
+    assert.match(trace.stdout, new RegExp(`^ 2 {2}${vm['cirros-vm3'].ip.replace(/\./g, '\\.')} {2}\\d`, 'm'));
     const netns = await exec('ip', 'netns');
     assert.match(netns, new RegExp(`^qrouter-${router.id} `, 'm'));
     assert.equal(netns.match(/^qdhcp-/gm)?.length, 2);
