@@ -185,7 +185,13 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
 
   const bus = new Bus();
   const layout = opts.layout ?? allInOne();
-  const world = new World(layout, { dataDir: opts.dataDir, pacing: opts.worldPacing });
+  // Each host's Open vSwitch database outlives a restart (conf.db) unless the cloud is ephemeral.
+  const world = new World(layout, {
+    dataDir: opts.dataDir,
+    pacing: opts.worldPacing,
+    persistOvsdb: !opts.ephemeral,
+    log: (h, file, module) => logs.file(`${h}/${file}`).logger(module),
+  });
   world.start();
   // Neutron reads its real files; a bad value stops the start with the file and line.
   const neutronLog = logs.file('neutron-server.log');
@@ -314,6 +320,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       neutron.stop();
       await nova.idle();
       await bus.idle();
+      world.close();
       db.close();
       if (opts.ephemeral) rmSync(imageDir, { recursive: true, force: true });
       await logs.close();

@@ -157,6 +157,7 @@ export class Ovsdb {
   readonly onCommit: (() => void)[] = [];
   private inTxn = 0;
   private journal: UndoJournal | null = null;
+  private changes = 0;
 
   constructor(readonly newUuid: UuidSource) {}
 
@@ -171,6 +172,11 @@ export class Ovsdb {
 
   row(uuid: string): Row | undefined {
     return this.rows.get(uuid);
+  }
+
+  /** Grows with every row written, inserted or deleted (a saver skips a database that did not change). */
+  get generation(): number {
+    return this.changes;
   }
 
   /** Rows of a table, in UUID order (the order OVSDB's hash walk is emulated by). */
@@ -201,6 +207,7 @@ export class Ovsdb {
 
   /** Row.set's hook: journals the row's old columns and moves the reference counts. */
   willWrite(r: Row, t: ColumnType, cur: Datum, next: Datum): void {
+    this.changes++;
     const j = this.journal;
     if (j !== null && !j.inserted.has(r.uuid) && !j.touched.has(r)) j.touched.set(r, { ...r.cols });
     for (const u of refsOf(t, cur)) this.unref(u);
@@ -229,6 +236,7 @@ export class Ovsdb {
   }
 
   private attach(r: Row): void {
+    this.changes++;
     this.rows.set(r.uuid, r);
     let t = this.byTable.get(r.table);
     if (t === undefined) this.byTable.set(r.table, (t = new Map()));
@@ -241,6 +249,7 @@ export class Ovsdb {
   }
 
   private detach(r: Row): void {
+    this.changes++;
     this.rows.delete(r.uuid);
     this.byTable.get(r.table)?.delete(r.uuid);
     this.ordered.delete(r.table);
@@ -316,6 +325,52 @@ export function datumToString(t: ColumnType, d: Datum): string {
     s = [...d.entries()].map(([k, v]) => `${atomToString(k, t.key)}=${atomToString(v, t.value!)}`).join(', ');
   } else s = d.map((a) => atomToString(a, t.key)).join(', ');
   return bracket ? (isMap ? `{${s}}` : `[${s}]`) : s;
+}
+
+/** ovsdb_datum_to_json(): one atom bare, otherwise ["set", […]] / ["map", [[k, v] …]]; UUIDs as ["uuid", …]. */
+export function datumToJson(t: ColumnType, d: Datum): unknown {
+  const atom = (a: Atom, type: string) => (type === 'uuid' ? ['uuid', a] : a);
+  if (d instanceof Map) return ['map', [...d].map(([k, v]) => [atom(k, t.key), atom(v, t.value!)])];
+  if (d.length === 1) return atom(d[0], t.key);
+  return ['set', d.map((a) => atom(a, t.key))];
+}
+
+/** ovsdb_datum_from_json(): the inverse of datumToJson, checking every atom against the column's type. */
+export function datumFromJson(t: ColumnType, json: unknown): Datum {
+  const atom = (j: unknown, type: ColumnType['key'] | 'uuid', enumValues?: readonly string[]): Atom => {
+    if (type === 'uuid') {
+      if (!Array.isArray(j) || j[0] !== 'uuid' || typeof j[1] !== 'string' || !UUID_RE.test(j[1]))
+        throw new OvsdbError(`${JSON.stringify(j)} is not a valid <uuid>`);
+      return j[1].toLowerCase();
+    }
+    const ok =
+      type === 'integer'
+        ? Number.isSafeInteger(j)
+        : type === 'boolean'
+          ? typeof j === 'boolean'
+          : typeof j === 'string';
+    if (!ok) throw new OvsdbError(`${JSON.stringify(j)} is not a valid <${type}>`);
+    if (enumValues && !enumValues.includes(j as string))
+      throw new OvsdbError(`constraint violation: ${String(j)} is not one of the allowed values`);
+    return j as Atom;
+  };
+  const tagged = (j: unknown, tag: string): unknown[] | null =>
+    Array.isArray(j) && j.length === 2 && j[0] === tag && Array.isArray(j[1]) ? (j[1] as unknown[]) : null;
+  if (isMapType(t)) {
+    const pairs = tagged(json, 'map');
+    if (pairs === null) throw new OvsdbError(`${JSON.stringify(json)} is not a <map>`);
+    const m = new Map<Atom, Atom>();
+    for (const p of pairs) {
+      if (!Array.isArray(p) || p.length !== 2) throw new OvsdbError(`${JSON.stringify(p)} is not a map pair`);
+      m.set(atom(p[0], t.key), atom(p[1], t.value!));
+    }
+    return normalizeDatum(t, m);
+  }
+  const items = tagged(json, 'set') ?? [json];
+  const atoms = items.map((j) => atom(j, t.key, t.enum));
+  if (atoms.length < t.min || atoms.length > t.max)
+    throw new OvsdbError(`${JSON.stringify(json)} must have ${t.min} to ${t.max} member(s)`);
+  return normalizeDatum(t, atoms);
 }
 
 /** Bare form (`--bare` / `--data=bare`): no quotes, elements separated by spaces. */

@@ -109,6 +109,9 @@ export class VsctlOps {
       'bridges',
       root.refs('bridges').filter((u) => u !== br.uuid),
     );
+    const ports = this.refRows(br, 'ports');
+    this.db.delete(br.uuid);
+    for (const p of ports) this.deletePortRows(p);
   }
 
   addPort(bridgeName: string, name: string, spec: PortSpec = {}, mayExist = false): Row {
@@ -156,6 +159,18 @@ export class VsctlOps {
       'ports',
       found.bridge.refs('ports').filter((u) => u !== found.port.uuid),
     );
+    this.deletePortRows(found.port);
+  }
+
+  /**
+   * del_cached_port/del_cached_iface: ovs-vsctl deletes the rows at once, not at commit, so a
+   * later command of the same run (`del-port X -- add-port br X -- set Port X …`, Neutron's
+   * replace_port) finds only the new row by name.
+   */
+  private deletePortRows(port: Row): void {
+    const ifaces = port.refs('interfaces');
+    this.db.delete(port.uuid);
+    for (const u of ifaces) this.db.delete(u);
   }
 
   private portByIface(name: string): { port: Row; bridge: Row } | undefined {

@@ -7,6 +7,7 @@ import {
   type Atom,
   datumFromString,
   datumToBare,
+  datumToJson,
   datumToString,
   isDefaultDatum,
   type Ovsdb,
@@ -412,14 +413,6 @@ function formatRecords(rows: Row[], columns: string[] | undefined, fmt: RecordFo
     blocks.push(lines.join('\n'));
   }
   return blocks.length ? `${blocks.join('\n\n')}\n` : '';
-}
-
-/** ovsdb_datum_to_json(): one atom bare, otherwise ["set", […]] / ["map", [[k, v] …]]; UUIDs as ["uuid", …]. */
-function datumToJson(t: (typeof SCHEMA)[string][string], d: Atom[] | Map<Atom, Atom>): unknown {
-  const atom = (a: Atom, type: string) => (type === 'uuid' ? ['uuid', a] : a);
-  if (d instanceof Map) return ['map', [...d].map(([k, v]) => [atom(k, t.key), atom(v, t.value!)])];
-  if (d.length === 1) return atom(d[0], t.key);
-  return ['set', d.map((a) => atom(a, t.key))];
 }
 
 /** `ovs-vsctl show`: cmd_show_row() over Open_vSwitch → Manager/Bridge → Controller/Port → Interface. */

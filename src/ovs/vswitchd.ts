@@ -23,6 +23,7 @@ import { parseFlow } from './flow-parse.js';
 import { Flow } from './flow-table.js';
 import { DEFAULT_MAC_AGING_S } from './mac-learning.js';
 import { Ovsdb, type Row, type UuidSource, uuidFrom } from './ovsdb.js';
+import { dumpOvsdb, loadOvsdb, type OvsdbFile } from './ovsdb-file.js';
 import { OFPP_LOCAL } from './ports.js';
 import { TunnelEndpoint, type TunnelPortConfig, tunnelConfigOf } from './tunnel.js';
 import { type CommandResult, runVsctl } from './vsctl.js';
@@ -62,6 +63,7 @@ export class Vswitchd implements DeviceMaster {
   private readonly bridges = new Map<string, BridgeState>(); // by bridge name
   private readonly byDev = new Map<NetDevice, BoundPort>();
   private readonly ovsHop: number;
+  private readonly ovsVersion: string;
   readonly tunnels: TunnelEndpoint;
 
   constructor(
@@ -74,14 +76,37 @@ export class Vswitchd implements DeviceMaster {
     this.tunnels = new TunnelEndpoint(host, (b, frame, trace, tun) =>
       b.dp.receive(b.port, frame, trace, tun),
     );
-    this.db.transact(() => {
-      const root = this.ops.root();
-      root.set('ovs_version', [opts.ovsVersion ?? OVS_VERSION]);
-      root.set('db_version', [DB_VERSION]);
-      root.set('iface_types', ['geneve', 'gre', 'internal', 'patch', 'system', 'tap', 'vxlan']);
-      root.set('datapath_types', ['netdev', 'system']);
-    });
+    this.ovsVersion = opts.ovsVersion ?? OVS_VERSION;
+    this.db.transact(() => this.stampRoot());
     this.db.onCommit.push(() => this.reconfigure());
+  }
+
+  /** What ovs-ctl writes into the root row at every start (versions, the types this build knows). */
+  private stampRoot(): void {
+    const root = this.ops.root();
+    root.set('ovs_version', [this.ovsVersion]);
+    root.set('db_version', [DB_VERSION]);
+    root.set('iface_types', ['geneve', 'gre', 'internal', 'patch', 'system', 'tap', 'vxlan']);
+    root.set('datapath_types', ['netdev', 'system']);
+  }
+
+  /**
+   * Starts from a saved database (ovsdb-file.ts) as ovs-vswitchd starts from conf.db after a
+   * reboot: bridges and internal ports come back in the root namespace with their stored ofports,
+   * a system port whose device is gone shows `could not open network device` with ofport -1 until
+   * the device appears, and no flows are kept (fail_mode's defaults only). Throws OvsdbError on a
+   * damaged file, leaving this switch as it was.
+   */
+  restore(doc: unknown): void {
+    this.db.transact(() => {
+      loadOvsdb(this.db, doc);
+      this.stampRoot();
+    });
+  }
+
+  /** The database in its saved form. */
+  save(): OvsdbFile {
+    return dumpOvsdb(this.db);
   }
 
   /** `ovs-vsctl ARGV…` on this host. */
@@ -253,8 +278,7 @@ export class Vswitchd implements DeviceMaster {
     if (kind === 'system') {
       const d = this.host.device(name);
       if (d === undefined) {
-        iface.set('error', [`could not open network device ${name} (No such device)`]);
-        iface.set('ofport', [-1]);
+        clearIfaceStatus(iface, `could not open network device ${name} (No such device)`);
         return undefined;
       }
       dev = d;
@@ -306,11 +330,19 @@ export class Vswitchd implements DeviceMaster {
     } else if (b.kind === 'vxlan') this.tunnels.unbind(b);
   }
 
-  /** alloc_ofp_port(): ofport_request, else the name's previous number, else the next free one. */
+  /**
+   * iface_pick_ofport() then alloc_ofp_port(): ofport_request, else the number the Interface row
+   * already holds (kept in conf.db across a restart), else the name's previous number in this run,
+   * else the next free one.
+   */
   private allocOfport(st: BridgeState, name: string, iface: Row): number {
     const used = (n: number) => st.dp.port(n) !== undefined;
+    const valid = (n: number | undefined): n is number =>
+      n !== undefined && n >= 1 && n < MAX_PORTS && !used(n);
     const req = iface.scalar<number>('ofport_request');
-    if (req !== undefined && req >= 1 && req < MAX_PORTS && !used(req)) return req;
+    if (valid(req)) return req;
+    const stored = iface.scalar<number>('ofport');
+    if (valid(stored)) return stored;
     const prev = st.usedNames.get(name);
     if (prev !== undefined && prev !== OFPP_LOCAL && !used(prev)) return prev;
     const taken = new Set(st.usedNames.values());
@@ -399,6 +431,17 @@ export class Vswitchd implements DeviceMaster {
   ): void {
     this.host.sched.schedule(this.host.latency.delayOf(this.ovsHop), fn, dev, frame, trace);
   }
+}
+
+/**
+ * iface_clear_db_record(): an interface vswitchd could not open keeps only its configuration —
+ * ofport -1, the error, and none of the status a bound interface reports.
+ */
+function clearIfaceStatus(iface: Row, error: string): void {
+  iface.set('ofport', [-1]);
+  iface.set('error', [error]);
+  for (const col of ['status', 'statistics', 'admin_state', 'link_state', 'mac_in_use', 'mtu', 'ifindex'])
+    iface.set(col, col === 'status' || col === 'statistics' ? new Map() : []);
 }
 
 function sendOut(dev: NetDevice, frame: Uint8Array, trace: Trace | null): void {

@@ -16,9 +16,11 @@ import { type Nic, UnderlaySegment } from '../kernel/underlay.js';
 import { HostFiles, normalize } from '../kernel/vfs.js';
 import { Vswitchd } from '../ovs/vswitchd.js';
 import type { HostRole, HostSpec, Layout } from '../sim/layout.js';
+import type { Logger } from '../sim/oslo-log.js';
 import { RealtimeDriver } from '../sim/pacing.js';
 import { NS_PER_MS, Scheduler } from '../sim/scheduler.js';
 import { ipToString, parseCidr } from '../wire/ipv4-address.js';
+import { CONF_DB_PATH, ConfDb } from './conf-db.js';
 import { hostLogNames, hostLogResolver } from './host-logs.js';
 
 export interface WorldOptions {
@@ -33,6 +35,14 @@ export interface WorldOptions {
   /** The cloud's data dir: logs are DIR/logs (/var/log/nova and /var/log/neutron of each host map
    *  into it) and files the host tools write (tcpdump -w) go to DIR/hosts/<host>/<path>. */
   dataDir?: string;
+  /**
+   * Keep each host's Open vSwitch database in DIR/hosts/<host>/etc/openvswitch/conf.db (read back
+   * when the world is built, saved after changes and by `close()`), as conf.db survives a reboot.
+   * Needs `dataDir`; an ephemeral cloud leaves it off.
+   */
+  persistOvsdb?: boolean;
+  /** Warnings about a host (a damaged conf.db) go to DIR/logs/<host>/<file>. */
+  log?: (host: string, file: string, module: string) => Logger;
 }
 
 /** The underlay NIC's name on every host. */
@@ -45,6 +55,8 @@ export class WorldHost {
   readonly files = new HostFiles();
   /** The NIC on the data network (eth1) carrying `spec.underlayIp`. */
   readonly nic: Nic;
+  /** The saved Open vSwitch database (persistOvsdb), or null. */
+  readonly confDb: ConfDb | null = null;
   /** What later layers keep on the host (nova-compute's libvirt domains …), by name. */
   private readonly parts = new Map<string, unknown>();
 
@@ -63,6 +75,12 @@ export class WorldHost {
     this.nic.setUp(true);
     if (gateway !== null) h.root.addRoute({ dst: 'default', via: gateway, dev: this.nic, proto: 'static' });
     this.vswitchd = new Vswitchd(h);
+    const confPath = world.persistOvsdb ? this.diskPath(CONF_DB_PATH) : undefined;
+    if (confPath !== undefined) {
+      const log = world.log?.(spec.name, 'ovsdb-server.log', 'ovsdb_server');
+      this.confDb = new ConfDb(confPath, this.vswitchd, (m) => log?.warning(m));
+      this.confDb.load();
+    }
     this.memory = new HostMemory(spec.ramMb, spec.servicesRamMb);
     this.files.register('/etc/hostname', `${spec.name}\n`);
   }
@@ -106,11 +124,15 @@ export class World {
   /** Wall-clock ms at virtual time 0. */
   readonly epochMs: number;
   private readonly driver: RealtimeDriver | null;
+  readonly persistOvsdb: boolean;
+  readonly log: WorldOptions['log'];
 
   constructor(
     readonly layout: Layout,
     opts: WorldOptions = {},
   ) {
+    this.persistOvsdb = (opts.persistOvsdb ?? false) && opts.dataDir !== undefined;
+    this.log = opts.log;
     this.sched = new Scheduler({ seed: opts.seed ?? 1 });
     this.epochMs = opts.epochMs ?? Date.now();
     this.driver =
@@ -156,6 +178,11 @@ export class World {
 
   stop(): void {
     this.driver?.stop();
+  }
+
+  /** Saves what must outlive the process (each host's conf.db); later changes are not saved. */
+  close(): void {
+    for (const h of this.hosts.values()) h.confDb?.close();
   }
 
   /** Brings virtual time up to the wall clock before outside work is injected (realtime pacing). */

@@ -135,7 +135,7 @@ export class OvsAgent {
       this.cfg.firewall === 'iptables_hybrid'
         ? new HybridIptablesFirewall(o.host.root.iptables(), { enableIpset: this.cfg.enableIpset })
         : null;
-    this.networks.restoreHints(this.cli);
+    this.networks.restoreHints(scanVifPorts(this.cli, this.cfg.integrationBridge).values());
     const wallMs = o.wallMs ?? virtualWallClock(o.sched);
     this.reporter = new StateReporter({
       bus: o.bus as unknown as StateReporterOptions['bus'],
@@ -402,9 +402,14 @@ export class OvsAgent {
     this.fullSync = false;
     this.ovsdbChanged = false;
     const current = this.writing(() => scanVifPorts(this.cli, this.cfg.integrationBridge));
-    const added = [...current.keys()].filter(
-      (id) => full || !this.bound.has(id) || this.bound.get(id)!.vif.ofport !== current.get(id)!.ofport,
-    );
+    // A port whose Interface row was replaced (the DHCP/L3 agents' replace_port after a restart:
+    // same name and ofport, a new row on the dead VLAN) is new to the agent, as the OVSDB
+    // monitor's insert event makes it for the real one.
+    const added = [...current.keys()].filter((id) => {
+      const was = this.bound.get(id)?.vif;
+      const now = current.get(id)!;
+      return full || was === undefined || was.ofport !== now.ofport || was.ifaceUuid !== now.ifaceUuid;
+    });
     const updated = [...this.updatedPorts, ...this.failedDevices].filter(
       (id) => current.has(id) && !added.includes(id),
     );

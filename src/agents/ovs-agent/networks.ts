@@ -5,7 +5,7 @@
 import type { Logger } from '../../sim/oslo-log.js';
 import type { IntegrationBridge, PhysicalBridge, TunnelBridge } from './bridges.js';
 import { DEAD_VLAN_TAG, LocalVlanPool } from './local-vlan.js';
-import type { OvsCli } from './ovs-cli.js';
+import type { VifPort } from './vif-ports.js';
 
 /** A local VLAN in use on this host (vlanmanager LocalVLANMapping). */
 export interface LocalVlanMapping {
@@ -46,12 +46,16 @@ export class LocalNetworks {
 
   constructor(private readonly d: LocalNetworksDeps) {}
 
-  /** _restore_local_vlan_map: tags of br-int ports whose other_config names their network. */
-  restoreHints(cli: OvsCli): void {
-    for (const row of cli.list('Port', ['name', 'tag', 'other_config'])) {
-      const oc = (row.other_config ?? {}) as Record<string, string>;
-      const tag = typeof row.tag === 'number' ? row.tag : null;
-      if (oc.net_uuid && tag !== null && tag !== DEAD_VLAN_TAG) this.vlans.hint(oc.net_uuid, tag);
+  /**
+   * _restore_local_vlan_map: the tags of br-int's VIF ports whose other_config names their
+   * network. Like the real agent (Ocata and later), only ports with a valid ofport count — "skip
+   * INVALID and UNASSIGNED to match scan_ports behavior" — so after a reboot a qvo whose veth is
+   * not back yet gives no hint, while a tap/qr-/qg- port, recreated by ovs-vswitchd, does.
+   */
+  restoreHints(ports: Iterable<VifPort>): void {
+    for (const p of ports) {
+      const net = p.otherConfig.net_uuid;
+      if (net && p.tag !== null && p.tag !== DEAD_VLAN_TAG) this.vlans.hint(net, p.tag);
     }
   }
 

@@ -10,6 +10,8 @@ export interface VifPort {
   name: string;
   ofport: number;
   portId: string;
+  /** The Interface row (a replaced port has a new one). */
+  ifaceUuid: string;
   mac: string;
   /** The Port row's tag and other_config as the scan read them (kept current by the agent). */
   tag: number | null;
@@ -40,6 +42,7 @@ export function scanVifPorts(cli: OvsCli, bridge: string): Map<string, VifPort> 
         name: String(row.name),
         ofport,
         portId: ext['iface-id'],
+        ifaceUuid: ifId,
         mac: ext['attached-mac'] ?? '',
         tag: typeof port.tag === 'number' ? port.tag : null,
         otherConfig: (port.other_config ?? {}) as Record<string, string>,
