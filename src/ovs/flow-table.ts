@@ -74,9 +74,21 @@ export interface FlowSelector {
   outPort?: number;
 }
 
+/** FNV-style hash of a flow's priority and match words. */
+function identityHash(priority: number, m: Match): number {
+  let h = Math.imul(0x811c9dc5 ^ priority, 0x01000193);
+  for (let i = 0; i < m.value.length; i++) {
+    h = Math.imul(h ^ m.mask[i], 0x01000193);
+    h = Math.imul(h ^ (m.value[i] & m.mask[i]), 0x01000193);
+  }
+  return h;
+}
+
 export class FlowTable {
   /** Flows sorted by descending priority, then insertion order. */
   flows: Flow[] = [];
+  /** (priority, match) hash → flows, so a flow's identity is found without a scan (learn, add). */
+  private readonly identity = new Map<number, Flow[]>();
 
   insert(f: Flow): void {
     // Binary search for the first flow with a lower priority: equal priorities keep insertion order.
@@ -88,16 +100,39 @@ export class FlowTable {
       else hi = mid;
     }
     this.flows.splice(lo, 0, f);
+    const h = identityHash(f.priority, f.match);
+    const bucket = this.identity.get(h);
+    if (bucket === undefined) this.identity.set(h, [f]);
+    else bucket.push(f);
   }
 
   remove(f: Flow): void {
     const i = this.flows.indexOf(f);
     if (i >= 0) this.flows.splice(i, 1);
+    this.forget(f);
+  }
+
+  /** Removes the flow at `index` of `flows` (expiry walks the array backwards). */
+  removeAt(index: number): Flow {
+    const [f] = this.flows.splice(index, 1);
+    this.forget(f);
+    return f;
+  }
+
+  private forget(f: Flow): void {
+    const h = identityHash(f.priority, f.match);
+    const bucket = this.identity.get(h);
+    if (bucket === undefined) return;
+    const j = bucket.indexOf(f);
+    if (j >= 0) bucket.splice(j, 1);
+    if (bucket.length === 0) this.identity.delete(h);
   }
 
   /** The flow with exactly this priority and match (OpenFlow's flow identity), if any. */
   findExact(priority: number, match: Match): Flow | undefined {
-    for (const f of this.flows) if (f.priority === priority && f.match.equals(match)) return f;
+    const bucket = this.identity.get(identityHash(priority, match));
+    if (bucket === undefined) return undefined;
+    for (const f of bucket) if (f.priority === priority && f.match.equals(match)) return f;
     return undefined;
   }
 
@@ -221,7 +256,7 @@ export class FlowTables {
         const e = f.expiresAt();
         if (e === Number.POSITIVE_INFINITY) continue;
         if (e <= now) {
-          t.flows.splice(i, 1);
+          t.removeAt(i);
           this.onRemove?.(f);
           this.version++;
         } else if (e < next) next = e;
