@@ -150,7 +150,9 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     demo: fresh ? undefined : passwordFromRc(join(opts.dataDir, 'keystonerc_demo')),
   };
   const credentials = { admin: known.admin ?? generatePassword(), demo: known.demo ?? generatePassword() };
-  await keystone.bootstrap({
+  // The projects and catalog are there when this returns; the users (scrypt on the thread pool)
+  // are awaited before the ports open, the rest of the cloud being built meanwhile.
+  const bootstrapped = keystone.bootstrap({
     region: 'RegionOne',
     adminPassword: known.admin === undefined ? credentials.admin : undefined,
     demoPassword: known.demo === undefined ? credentials.demo : undefined,
@@ -166,7 +168,7 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
       { type: 'network', name: 'neutron', description: 'Neutron Networking Service', url: endpoints.network },
     ],
   });
-  say(fresh ? 'keystone: bootstrapped domain Default, projects admin and demo' : 'keystone: state restored');
+  bootstrapped.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
 
   // Image files live in DIR/images; an ephemeral cloud keeps them in a temporary directory.
   const imageDir = opts.ephemeral
@@ -327,6 +329,10 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     },
   };
   try {
+    await bootstrapped;
+    say(
+      fresh ? 'keystone: bootstrapped domain Default, projects admin and demo' : 'keystone: state restored',
+    );
     for (const a of apis) {
       await a.app.listen({ host: bind, port: a.port });
       listening.push(a.app);

@@ -21,8 +21,17 @@ export interface BootstrapInput {
   demoPassword?: string;
 }
 
+/**
+ * Everything but the users is in place when this returns its promise (an async function runs
+ * synchronously up to its first await): the caller can go on building the cloud on the projects
+ * while scrypt hashes the passwords on libuv's thread pool, and await the users at the end.
+ */
 export async function bootstrap(identity: Identity, catalog: Catalog, input: BootstrapInput): Promise<void> {
   const repo = identity.repo;
+  // Both hashes at once, started first: start-up time matters.
+  const hashes = Promise.all(
+    [input.adminPassword, input.demoPassword].map((p) => (p === undefined ? undefined : hashPassword(p))),
+  );
   if (!repo.getDomain(DEFAULT_DOMAIN_ID)) {
     repo.insertDomain({
       id: DEFAULT_DOMAIN_ID,
@@ -66,10 +75,29 @@ export async function bootstrap(identity: Identity, catalog: Catalog, input: Boo
   project('services', 'Tenant for the openstack services');
   const demoProject = project('demo', 'default tenant');
 
-  // Both hashes at once: scrypt runs on libuv's thread pool, and start-up time matters.
-  const [adminHash, demoHash] = await Promise.all(
-    [input.adminPassword, input.demoPassword].map((p) => (p === undefined ? undefined : hashPassword(p))),
-  );
+  const ctx = internalContext();
+  if (!catalog.repo.getRegion(input.region)) catalog.createRegion(ctx, { id: input.region });
+  for (const s of input.services) {
+    const svc =
+      catalog.repo.listServices().find((x) => x.type === s.type && x.name === s.name) ??
+      catalog.createService(ctx, { type: s.type, name: s.name, description: s.description });
+    for (const iface of ['public', 'internal', 'admin'] as const) {
+      const existing = catalog.repo
+        .listEndpoints()
+        .find((e) => e.serviceId === svc.id && e.interface === iface);
+      if (!existing)
+        catalog.createEndpoint(ctx, {
+          serviceId: svc.id,
+          interface: iface,
+          regionId: input.region,
+          url: s.url,
+        });
+      else if (existing.url !== s.url)
+        catalog.repo.updateEndpoint({ ...existing, url: s.url } satisfies EndpointRow);
+    }
+  }
+
+  const [adminHash, demoHash] = await hashes;
   const user = (name: string, projectId: string, passwordHash: string | undefined) => {
     const found = repo.getUserByName(DEFAULT_DOMAIN_ID, name);
     if (found) {
@@ -114,26 +142,4 @@ export async function bootstrap(identity: Identity, catalog: Catalog, input: Boo
     roleId: member,
     inherited: false,
   });
-
-  const ctx = internalContext();
-  if (!catalog.repo.getRegion(input.region)) catalog.createRegion(ctx, { id: input.region });
-  for (const s of input.services) {
-    const svc =
-      catalog.repo.listServices().find((x) => x.type === s.type && x.name === s.name) ??
-      catalog.createService(ctx, { type: s.type, name: s.name, description: s.description });
-    for (const iface of ['public', 'internal', 'admin'] as const) {
-      const existing = catalog.repo
-        .listEndpoints()
-        .find((e) => e.serviceId === svc.id && e.interface === iface);
-      if (!existing)
-        catalog.createEndpoint(ctx, {
-          serviceId: svc.id,
-          interface: iface,
-          regionId: input.region,
-          url: s.url,
-        });
-      else if (existing.url !== s.url)
-        catalog.repo.updateEndpoint({ ...existing, url: s.url } satisfies EndpointRow);
-    }
-  }
 }
