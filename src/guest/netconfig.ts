@@ -28,14 +28,12 @@ function cidr(addr: number, prefixLen: number): string {
 }
 
 /**
- * Removes an address as inet_del_ifa does: when it was the device's last IPv4 address, the FIB
- * notifier disables IP on the device (fib_disable_ip) and every route through it goes — which is
- * why `ifconfig eth0 NEWADDR` on Linux loses the default route.
+ * Removes an address as inet_del_ifa does (the kernel's Namespace.removeAddress): when it was the
+ * device's last IPv4 address, every route through the device goes — which is why
+ * `ifconfig eth0 NEWADDR` on Linux loses the default route.
  */
 export function dropAddress(ns: Namespace, dev: NetDevice, addr: number, prefixLen: number): boolean {
-  if (!ns.removeAddress(dev, cidr(addr, prefixLen))) return false;
-  if (dev.addresses.length === 0) ns.routes.removeWhere((r) => r.dev === dev);
-  return true;
+  return ns.removeAddress(dev, cidr(addr, prefixLen));
 }
 
 /**

@@ -225,6 +225,11 @@ export class Namespace {
     }
     if (!dev.addresses.some((x) => x.address === a.address)) this.localAddrs.delete(a.address);
     this.routes.removeWhere((r) => r.dev === dev && r.proto === 'kernel' && r.src === a.address);
+    // fib_sync_down_addr: routes preferring the address as their source go with it.
+    if (!this.localAddrs.has(a.address)) this.routes.removeWhere((r) => r.src === a.address);
+    // fib_disable_ip: with the device's last IPv4 address gone, every route through it goes too
+    // (why `ifconfig eth0 NEWADDR` loses the default route).
+    if (dev.addresses.length === 0) this.routes.removeWhere((r) => r.dev === dev);
     // the subnet stays connected through the promoted (or any remaining) address
     if (dev.adminUp) for (const x of dev.addresses) if (!x.secondary) this.addConnectedRoute(dev, x);
     this.rebuildBroadcasts();

@@ -251,6 +251,22 @@ test('a second address in the same subnet is secondary and is promoted when the 
   );
 });
 
+test("removing a device's last address takes every route through it; one of two keeps the gateway", () => {
+  const { a, va } = lan();
+  a.addAddress(va, '192.168.5.1/24');
+  a.addRoute({ dst: 'default', via: ip('10.0.0.254'), dev: va });
+  a.removeAddress(va, '192.168.5.1/24');
+  assert.ok(
+    a.routes.routes.some((r) => r.prefixLen === 0),
+    'the default route stays while 10.0.0.1 is there',
+  );
+  a.removeAddress(va, '10.0.0.1/24');
+  assert.deepEqual(
+    a.routes.routes.filter((r) => r.dev === va),
+    [],
+  );
+});
+
 test('a Linux bridge does not forward IEEE link-local frames (STP/LLDP group addresses)', () => {
   const sched = new Scheduler({ seed: 10 });
   const host = new Host('h', sched);
