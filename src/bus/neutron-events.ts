@@ -136,7 +136,7 @@ export type NeutronResourceKind = keyof NeutronResources;
 /** `{ port: {...} }` — the payload of `port.created` and its kin, as Neutron's notifications nest it. */
 export type ResourceEvent<K extends NeutronResourceKind> = { [P in K]: NeutronResources[K] };
 
-/** A port's status changed (ACTIVE after the agent's update_device_up): Nova's vif-plugged. */
+/** A port's status changed (ACTIVE once the agents lifted its provisioning blocks): Nova's vif-plugged. */
 export interface PortStatusEvent {
   port_id: string;
   device_id: string;

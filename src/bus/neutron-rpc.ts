@@ -132,6 +132,14 @@ declare module './bus.js' {
       };
       response: NeutronPort;
     };
+    /**
+     * The DHCP agent's dnsmasq serves these ports now (dhcp_rpc dhcp_ready_on_ports): their DHCP
+     * provisioning blocks are complete. Sent in batches of at most 64, every 0.1 s.
+     */
+    dhcp_ready_on_ports: {
+      request: { host: string; port_ids: string[] };
+      response: null;
+    };
     release_dhcp_port: {
       request: { network_id: string; device_id: string; host: string };
       response: { released: boolean };

@@ -179,6 +179,32 @@ export class NeutronRepo {
     ).map((r) => r.port_id);
   }
 
+  // --- provisioning blocks (a port's row goes with the port: ON DELETE CASCADE)
+  /** Adds the entity's block on the port; false when it was there already. */
+  addProvisioningBlock(portId: string, entity: string): boolean {
+    return (
+      this.db
+        .prepare('INSERT OR IGNORE INTO neutron_provisioning_blocks (port_id, entity) VALUES (?, ?)')
+        .run(portId, entity).changes > 0
+    );
+  }
+  /** Removes the entity's block on the port; false when there was none. */
+  removeProvisioningBlock(portId: string, entity: string): boolean {
+    return (
+      this.db
+        .prepare('DELETE FROM neutron_provisioning_blocks WHERE port_id = ? AND entity = ?')
+        .run(portId, entity).changes > 0
+    );
+  }
+  /** The entities still blocking the port, in name order. */
+  provisioningBlocks(portId: string): string[] {
+    return (
+      this.db
+        .prepare('SELECT entity FROM neutron_provisioning_blocks WHERE port_id = ? ORDER BY entity')
+        .all(portId) as { entity: string }[]
+    ).map((r) => r.entity);
+  }
+
   // --- default security groups
   defaultSecurityGroup(projectId: string): string | undefined {
     const r = this.db

@@ -213,4 +213,36 @@ describe('layer 2: the agents in the cloud', () => {
       new RegExp(`'name': 'network-vif-plugged', 'status': 'completed', 'tag': '${row.ID}', 'code': 200`),
     );
   });
+
+  it('keeps a wired port in BUILD until the DHCP agent serves it, so the guest leases on its first DISCOVER', async () => {
+    // The DHCP agent stopped: its row stays, so ML2 puts a DHCP provisioning block on the new
+    // port besides the L2 one; the Open vSwitch agent reports the port up, nobody lifts the DHCP block.
+    const agents = cloud.running.cloud.neutronAgents;
+    assert.ok(agents.stopAgent('localhost', 'dhcp'));
+    const server = await json([
+      ...['server', 'create', '--image', 'cirros-0.3.4-x86_64', '--flavor', 'm1.tiny'],
+      ...['--network', 'vxlan10', 'cirros-vm2'],
+    ]);
+    const [row] = (await json(['port', 'list', '--device-id', server.id])) as { ID: string }[];
+    await eventually('the port wired (BUILD)', async () =>
+      (await json(['port', 'show', row.ID])).status === 'BUILD' ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal((await json(['port', 'show', row.ID])).status, 'BUILD');
+    assert.equal((await json(['server', 'show', server.id])).status, 'BUILD');
+
+    // Back, it resyncs: dnsmasq gets the port's host entry and the agent tells the server.
+    assert.ok(agents.startAgent('localhost', 'dhcp'));
+    await eventually('server ACTIVE', async () =>
+      (await json(['server', 'show', server.id])).status === 'ACTIVE' ? true : undefined,
+    );
+    assert.equal((await json(['port', 'show', row.ID])).status, 'ACTIVE');
+    assert.match(
+      await hostExec('cat', '/var/log/neutron/dhcp-agent.log'),
+      new RegExp(`DHCP configuration for ports \\{[^}]*'${row.ID}'[^}]*\\} is completed`),
+    );
+    await dp.leaseLine(cloud, 'cirros-vm2');
+    const boot = await dp.os(cloud, ['console', 'log', 'show', 'cirros-vm2']);
+    assert.equal(boot.match(/^Sending discover\.\.\.$/gm)?.length, 1, boot);
+  });
 });

@@ -33,6 +33,8 @@ export class FakeNeutron {
   readonly fips = new Map<string, FloatingIp>();
   readonly reports: { agent_state: Record<string, unknown> }[] = [];
   readonly fipStatusCalls: Record<string, string>[] = [];
+  /** The ports the DHCP agent reported ready (dhcp_ready_on_ports), one entry per call. */
+  readonly dhcpReadyCalls: string[][] = [];
   readonly calls: string[] = [];
   private n = 0;
 
@@ -72,6 +74,10 @@ export class FakeNeutron {
         ip_address: f.ip_address ?? this.allocate(f.subnet_id),
       }));
       return port;
+    });
+    serve('dhcp_ready_on_ports', (r) => {
+      this.dhcpReadyCalls.push(r.port_ids);
+      return null;
     });
     serve('release_dhcp_port', (r) => {
       for (const p of this.ports.values())

@@ -243,3 +243,58 @@ test('DHCP agent: isolated metadata and a second subnet (the port is updated thr
   assert.equal(ack.options.classlessRoutes!.length, 3);
   dhcp.stop();
 });
+
+test('DHCP agent: tells neutron-server which ports dnsmasq serves (dhcp_ready_on_ports), after the reload', async () => {
+  const b = bench();
+  const { neutron, sched } = b;
+  /** Lets notifications and the agent's queued refresh finish (no full resync). */
+  const drain = async (done: () => boolean) => {
+    for (let i = 0; i < 50 && !done(); i++) {
+      await neutron.bus.idle();
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(done(), 'the agent got there');
+  };
+  const sent = () => neutron.dhcpReadyCalls;
+  /** One round of the 0.1 s loop, and its call answered. */
+  const loop = async () => {
+    sched.runFor(100_000_000);
+    await neutron.bus.idle();
+  };
+  const net = neutron.createNetwork();
+  const sub = neutron.createSubnet(net, '10.0.0.0/24');
+  await b.settle();
+  const dhcpPort = [...neutron.ports.values()].find((p) => p.device_owner === 'network:dhcp')!;
+  await loop();
+  assert.deepEqual(sent().at(-1), [dhcpPort.id], 'enabling a network reports every port of it');
+
+  // a port's own notification: reported once the host file has it, alone and first
+  const calls = sent().length;
+  const vmPort = neutron.createPort(net);
+  await drain(() => b.dhcp.agent.ready.pending().includes(vmPort.id));
+  assert.match(b.cat(`/var/lib/neutron/dhcp/${net}/host`)!, new RegExp(vmPort.mac_address));
+  assert.equal(sent().length, calls, 'nothing sent before the loop comes round');
+  await loop();
+  assert.deepEqual(sent().slice(calls), [[vmPort.id]]);
+
+  // the agent's own port and a floating IP port need no host entry: nothing to report for them
+  neutron.createPort(net, { device_owner: 'network:floatingip', fixed_ips: [{ subnet_id: sub }] });
+  const vm2 = neutron.createPort(net);
+  const after = sent().length;
+  await drain(() => b.dhcp.agent.ready.pending().includes(vm2.id));
+  await loop();
+  assert.deepEqual(sent().slice(after), [[vm2.id]]);
+
+  // a resync reports every port, 64 at most in one call
+  for (let i = 0; i < 70; i++) neutron.createPort(net);
+  await b.settle();
+  const total = neutron.networkInfo(net)!.ports.length;
+  const before = sent().length;
+  await loop();
+  await loop();
+  await loop();
+  const batches = sent().slice(before);
+  assert.ok(batches.every((ids) => ids.length <= 64));
+  assert.equal(new Set(batches.flat()).size, total, 'every port of the network');
+  b.dhcp.stop();
+});

@@ -21,6 +21,7 @@ import {
   metadataEnabled,
   optsFile,
 } from './dnsmasq-config.js';
+import { ReadyPorts } from './ready-ports.js';
 
 /** dhcp_agent.ini options (and the [agent] ones the agent reads), with Neutron's defaults. */
 export interface DhcpAgentConf {
@@ -65,6 +66,21 @@ export const DHCP_AGENT_DEFAULTS: Omit<DhcpAgentConf, 'host'> = {
 const _METADATA_CIDR = '169.254.169.254/32';
 const BINARY = 'neutron-dhcp-agent';
 
+/**
+ * dhcp.port_requires_dhcp_configuration: the ports whose create/update notification is answered
+ * with a reload and a ready report (the others' addresses never make a dnsmasq host entry).
+ */
+const NO_DHCP_CONFIGURATION = new Set([
+  'network:router_ha_interface',
+  'network:floatingip',
+  'network:dhcp',
+  'network:distributed',
+]);
+const requiresDhcpConfiguration = (port: Port) => !NO_DHCP_CONFIGURATION.has(port.device_owner);
+
+/** Which ports a refresh reports ready: those of the notifications, or all of the network. */
+type ReadyAfter = Set<string> | 'all';
+
 interface Served {
   network: NetworkInfo;
   port: Port;
@@ -90,7 +106,9 @@ export class DhcpAgent {
   private needsResync = false;
   private nextPid = 1000;
   /** Networks named by notifications since the queued refresh pass was scheduled. */
-  private readonly pending = new Set<string>();
+  private readonly pending = new Map<string, ReadyAfter>();
+  /** Ports dnsmasq serves now, to be told to neutron-server (their DHCP provisioning blocks). */
+  readonly ready: ReadyPorts;
 
   constructor(
     private readonly o: AgentHostOptions,
@@ -108,6 +126,7 @@ export class DhcpAgent {
       this.conf.host,
       this.deviceIdPrefix,
     );
+    this.ready = new ReadyPorts({ bus: o.bus, sched: o.sched, log: o.log, host: this.conf.host });
     this.reporter = new StateReporter({
       bus: o.bus,
       sched: o.sched,
@@ -135,16 +154,19 @@ export class DhcpAgent {
 
   start(): void {
     const bus = this.o.bus;
+    // A network's or subnet's change reloads the network and reports all its ports ready
+    // (enable_dhcp_helper, refresh_dhcp_helper); a port's own notification reports that port.
     for (const t of ['network.created', 'network.updated', 'network.deleted'] as const)
-      this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh([p.network.id])));
+      this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh(p.network.id, 'all')));
     for (const t of ['subnet.created', 'subnet.updated', 'subnet.deleted'] as const)
-      this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh([p.subnet.network_id])));
-    for (const t of ['port.created', 'port.deleted'] as const)
-      this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh([p.port.network_id])));
+      this.unsubscribe.push(bus.subscribe(t, (p) => this.refresh(p.subnet.network_id, 'all')));
+    const own = (port: Port) => new Set(requiresDhcpConfiguration(port) ? [port.id] : []);
+    this.unsubscribe.push(bus.subscribe('port.created', (p) => this.refresh(p.port.network_id, own(p.port))));
+    this.unsubscribe.push(bus.subscribe('port.deleted', (p) => this.refresh(p.port.network_id, new Set())));
     // port_update_end: only what dnsmasq sees matters (a status change to ACTIVE does not)
     this.unsubscribe.push(
       bus.subscribe('port.updated', (p) => {
-        if (this.dhcpRelevantChange(p.port)) this.refresh([p.port.network_id]);
+        if (this.dhcpRelevantChange(p.port)) this.refresh(p.port.network_id, own(p.port));
       }),
     );
     this.unsubscribe.push(
@@ -160,6 +182,7 @@ export class DhcpAgent {
   /** Stops reporting and listening; dnsmasq servers stop answering (namespaces and ports stay). */
   stop(): void {
     this.reporter.stop();
+    this.ready.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.resyncTimer !== null) this.o.sched.cancel(this.resyncTimer);
     this.resyncTimer = null;
@@ -269,18 +292,20 @@ export class DhcpAgent {
     return key(old) !== key(port);
   }
 
-  /** Re-reads the given networks (notification handlers); a burst of events makes one pass. */
-  private refresh(networkIds: string[]): void {
+  /** Re-reads a network (notification handlers); a burst of events makes one pass. */
+  private refresh(networkId: string, ready: ReadyAfter): void {
     const first = this.pending.size === 0;
-    for (const id of networkIds) this.pending.add(id);
+    const before = this.pending.get(networkId);
+    if (before === undefined || ready === 'all') this.pending.set(networkId, ready);
+    else if (before !== 'all') for (const id of ready) before.add(id);
     if (!first) return;
     void this.queue.run(
       async () => {
-        const ids = [...this.pending];
+        const work = [...this.pending];
         this.pending.clear();
         const active = new Set(await this.activeNetworks());
-        for (const id of ids) {
-          if (active.has(id)) await this.refreshNetwork(id);
+        for (const [id, readyAfter] of work) {
+          if (active.has(id)) await this.refreshNetwork(id, readyAfter);
           else if (this.served.has(id)) this.disable(id);
         }
       },
@@ -295,10 +320,11 @@ export class DhcpAgent {
   private async syncState(): Promise<void> {
     const active = new Set(await this.activeNetworks());
     for (const id of [...this.served.keys()]) if (!active.has(id)) this.disable(id);
-    for (const id of active) await this.refreshNetwork(id);
+    // sync_state: every port of the synced networks, in case some came while the agent was away.
+    for (const id of active) await this.refreshNetwork(id, 'all');
   }
 
-  private async refreshNetwork(id: string): Promise<void> {
+  private async refreshNetwork(id: string, ready: ReadyAfter): Promise<void> {
     const network: NetworkInfo | null = await this.o.bus.call('get_network_info', {
       host: this.conf.host,
       network_id: id,
@@ -307,12 +333,23 @@ export class DhcpAgent {
       if (this.served.has(id)) this.disable(id);
       return;
     }
-    await this.enable(network);
+    const done = await this.enable(network);
+    if (done === null) return;
+    // After the host file is re-read: a fresh or restarted dnsmasq serves every port of the
+    // network (configure_dhcp_for_network); a reload the notified ports (reload_allocations).
+    const listed = network.ports.map((p) => p.id);
+    if (done === 'spawned' || ready === 'all') this.ready.add(listed, false);
+    else
+      this.ready.add(
+        listed.filter((p) => ready.has(p)),
+        true,
+      );
   }
 
-  private async enable(network: NetworkInfo): Promise<void> {
+  /** Writes dnsmasq's files and spawns, restarts or reloads it; null if the network went away. */
+  private async enable(network: NetworkInfo): Promise<'spawned' | 'reloaded' | null> {
     const setup = await this.devices.setup(network, metadataEnabled(network, this.settings));
-    if (setup === null) return; // the network went away meanwhile
+    if (setup === null) return null; // the network went away meanwhile
     const { port, ns, dev, portIps } = setup;
     const devName = dev.name;
     let s = this.served.get(network.id);
@@ -344,7 +381,10 @@ export class DhcpAgent {
         wallMs: this.wallMs,
         log: this.o.log,
       });
-    } else s.dnsmasq.reload();
+      return 'spawned';
+    }
+    s.dnsmasq.reload();
+    return 'reloaded';
   }
 
   private registerFiles(s: Served): void {

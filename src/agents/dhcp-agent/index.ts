@@ -5,6 +5,7 @@
 //     vswitchd: worldHost.vswitchd,    // br-int must exist (the Open vSwitch agent makes it)
 //     bus,                             // serves get_active_networks_info, get_network_info,
 //                                      // create_dhcp_port, update_dhcp_port, release_dhcp_port,
+//                                      // dhcp_ready_on_ports,
 //                                      // report_state; publishes network/subnet/port.* events
 //     sched: world.sched,
 //     log: logs.file('network/dhcp-agent.log').logger('neutron.agent.dhcp.agent'),

@@ -23,6 +23,7 @@ import { type MechanismDriver, openvswitchMechanism } from './ml2/mech-openvswit
 import { loadTypeDrivers } from './ml2/type-drivers.js';
 import { Networks } from './networks.js';
 import { Ports } from './ports.js';
+import { ProvisioningBlocks } from './provisioning-blocks.js';
 import { QOS_RULE_TYPES, Qos } from './qos.js';
 import { type QuotaSet, Quotas } from './quotas.js';
 import { type InterfaceInfo, RouterInterfaces } from './router-interfaces.js';
@@ -60,6 +61,7 @@ export class Neutron {
   private readonly networks: Networks;
   private readonly subnets: Subnets;
   private readonly ports: Ports;
+  private readonly provisioning: ProvisioningBlocks;
   private readonly securityGroups: SecurityGroups;
   private readonly routers: Routers;
   private readonly routerInterfaces: RouterInterfaces;
@@ -95,7 +97,20 @@ export class Neutron {
     this.networks = new Networks(this.core, typeDrivers, this.quotas);
     this.subnets = new Subnets(this.core, this.networks, this.quotas);
     this.securityGroups = new SecurityGroups(this.core, this.quotas);
-    this.ports = new Ports(this.core, this.networks, this.securityGroups, this.quotas, () => this.mechanisms);
+    this.provisioning = new ProvisioningBlocks(
+      this.core,
+      this.agents,
+      () => this.mechanisms,
+      (portId, host) => this.ports.setStatus(portId, 'ACTIVE', host),
+    );
+    this.ports = new Ports(
+      this.core,
+      this.networks,
+      this.securityGroups,
+      this.quotas,
+      () => this.mechanisms,
+      () => this.provisioning,
+    );
     if (this.config.ml2.mechanismDrivers.includes('l2population')) {
       const l2pop = new L2Population(this.core, (host) => tunnelIpOf(this.agents.all(), host));
       this.ports.statusHooks.push((p, previous, status) => l2pop.statusChanged(p, previous, status));
@@ -116,6 +131,7 @@ export class Neutron {
       ports: this.ports,
       agents: this.agents,
       floatingIps: this.floatingIps,
+      provisioning: this.provisioning,
     });
   }
 

@@ -27,6 +27,7 @@ import {
   hasIpAddress,
   macFor,
 } from './port-fields.js';
+import type { ProvisioningBlocks } from './provisioning-blocks.js';
 import type { Quotas } from './quotas.js';
 import type { SecurityGroups } from './security-groups.js';
 
@@ -68,6 +69,7 @@ export class Ports {
     private readonly securityGroups: SecurityGroups,
     private readonly quotas: Quotas,
     private readonly mechanisms: () => MechanismDriver[],
+    private readonly provisioning: () => ProvisioningBlocks,
   ) {}
 
   /** Mechanism drivers that follow port status (l2population): (port, previous, status). */
@@ -185,6 +187,9 @@ export class Ports {
     this.core.repo.setPortSecurityGroups(port.id, groups);
     this.bind(port);
     this.core.repo.ports.update(port);
+    // create_port_precommit (the L2 agent's block), then the DHCP agent's, in the same transaction.
+    this.provisioning().setupL2(port);
+    this.provisioning().setupDhcp(port);
     publish(this.core, 'port', 'created', port);
     return port;
   }
@@ -272,6 +277,8 @@ export class Ports {
         );
       else if (!portSecurity && (p.allowed_address_pairs as unknown[]).length)
         throw E.addressPairAndPortSecurityRequired();
+      // update_port: a new address or MAC needs the DHCP agent again.
+      const addressesBefore = JSON.stringify([p.mac_address, p.fixed_ips]);
       if (body.mac_address !== undefined) {
         if (p['binding:vif_type'] !== 'unbound' && p['binding:vif_type'] !== 'binding_failed')
           throw E.portBound(
@@ -341,7 +348,10 @@ export class Ports {
         p['binding:host_id'] = body['binding:host_id'];
         p.status = 'DOWN';
         this.bind(p);
+        // update_port_precommit: a port bound to a new host waits for that host's L2 agent.
+        this.provisioning().setupL2(p);
       }
+      if (JSON.stringify([p.mac_address, p.fixed_ips]) !== addressesBefore) this.provisioning().setupDhcp(p);
       touch(this.core, p);
       this.core.repo.ports.update(p);
       publish(this.core, 'port', 'updated', p);
@@ -368,7 +378,7 @@ export class Ports {
     });
   }
 
-  /** Deletes a port and its allocations (no checks: routers, floating IPs and networks call it). */
+  /** Deletes a port, its allocations and provisioning blocks (no checks: routers, floating IPs and networks call it). */
   remove(p: Doc): void {
     this.core.repo.ports.delete(p.id);
     publish(this.core, 'port', 'deleted', p);
@@ -388,7 +398,7 @@ export class Ports {
     publish(this.core, 'port', 'updated', p);
   }
 
-  /** A status reported by an agent (update_device_up/down): published for Nova's vif-plugged. */
+  /** A status from the agents (BUILD, DOWN; ACTIVE when provisioned): published for Nova's vif-plugged. */
   setStatus(portId: string, status: string, host: string): Doc | undefined {
     return tx(this.core, () => {
       const p = this.core.repo.ports.get(portId);

@@ -14,6 +14,7 @@ import type { Agents } from './agents.js';
 import { type NeutronCore, tx } from './core.js';
 import type { FloatingIps } from './floating-ips.js';
 import type { Ports } from './ports.js';
+import { DHCP_ENTITY, L2_AGENT_ENTITY, type ProvisioningBlocks } from './provisioning-blocks.js';
 import { GATEWAY, INTERFACE } from './routers.js';
 
 export interface RpcParts {
@@ -21,12 +22,13 @@ export interface RpcParts {
   ports: Ports;
   agents: Agents;
   floatingIps: FloatingIps;
+  provisioning: ProvisioningBlocks;
 }
 
 const asPort = (p: Doc) => p as unknown as NeutronPort;
 
 export function serveAgentRpc(bus: Bus, o: RpcParts): Unsubscribe {
-  const { core, ports, agents, floatingIps } = o;
+  const { core, ports, agents, floatingIps, provisioning } = o;
   const repo = core.repo;
   const tunnels = new Map<string, { ip_address: string; host: string; type: string }>();
 
@@ -92,7 +94,8 @@ export function serveAgentRpc(bus: Bus, o: RpcParts): Unsubscribe {
       if (!p) return { device, exists: false };
       const bound = p['binding:host_id'] as string;
       if (bound && bound !== host) return { device, exists: true };
-      ports.setStatus(p.id, 'ACTIVE', host);
+      // The L2 agent has wired it; ACTIVE once no other entity (the DHCP agent) still blocks it.
+      provisioning.complete(p.id, L2_AGENT_ENTITY);
       return { device, exists: true };
     }),
 
@@ -236,6 +239,12 @@ export function serveAgentRpc(bus: Bus, o: RpcParts): Unsubscribe {
     bus.serve('update_dhcp_port', ({ port_id, port }) =>
       asPort(ports.update(internalContext(), port_id, { fixed_ips: port.fixed_ips })),
     ),
+
+    // dhcp_rpc.dhcp_ready_on_ports: dnsmasq has these ports in its host file now.
+    bus.serve('dhcp_ready_on_ports', ({ port_ids }) => {
+      for (const id of port_ids) provisioning.complete(id, DHCP_ENTITY);
+      return null;
+    }),
 
     bus.serve('release_dhcp_port', ({ network_id, device_id }) => {
       tx(core, () => {

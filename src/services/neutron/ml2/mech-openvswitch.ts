@@ -21,6 +21,10 @@ export interface Binding {
 
 export interface MechanismDriver {
   readonly name: string;
+  /** The agent whose report wires the port (an L2 provisioning block waits for it). */
+  readonly agentType: string;
+  /** binding:vnic_type values the driver binds. */
+  readonly supportedVnicTypes: readonly string[];
   /** The binding for the port's segment on the host, or null when this driver cannot bind it. */
   bindPort(host: string, segment: Segment): Binding | null;
 }
@@ -57,6 +61,9 @@ export function openvswitchMechanism(o: {
   };
   return {
     name: 'openvswitch',
+    agentType: OVS_AGENT_TYPE,
+    // mech_openvswitch.py: normal, and the hardware-offload types.
+    supportedVnicTypes: ['normal', 'direct', 'smart-nic', 'vdpa'],
     bindPort(host, segment) {
       if (!o.requireLiveAgent)
         return o.hosts().includes(host) ? { vif_type: 'ovs', vif_details: details(null) } : null;
