@@ -1,7 +1,8 @@
 // l2population's fan-out to the L2 agents (neutron/plugins/ml2/drivers/l2pop/rpc.py
 // L2populationAgentNotifyAPI: fdb_add, fdb_remove, update_fdb_entries), published by the l2pop
 // mechanism driver when a port becomes ACTIVE on a host or leaves it, and the full set of a
-// network's entries to an agent whose first port of that network comes up.
+// network's entries to an agent whose first port of that network comes up, or (cast to that agent
+// alone) to an agent that asks with update_device_up's refresh_tunnels after a restart.
 
 /**
  * Per network: its segment and, per agent tunneling IP, the [MAC, IP] of each port there. The
@@ -17,6 +18,8 @@ export interface FdbEntries {
 
 export interface FdbEvent {
   fdb_entries: FdbEntries;
+  /** A cast to one agent (add_fdb_entries(…, host)): only the agent of this host acts on it. */
+  host?: string;
 }
 
 declare module './bus.js' {

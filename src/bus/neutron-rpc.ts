@@ -81,7 +81,12 @@ declare module './bus.js' {
       response: (DeviceDetails | { device: string })[];
     };
     update_device_up: {
-      request: { agent_id: string; host: string; device: string };
+      /**
+       * refresh_tunnels: the agent's first loop of a run, Open vSwitch lost its flows, or a
+       * tunnelled network of the port has no tunnel yet — l2population then casts the network's
+       * fdb entries to this host again (update_port_up's refresh_tunnels).
+       */
+      request: { agent_id: string; host: string; device: string; refresh_tunnels?: boolean };
       response: { device: string; exists: boolean };
     };
     update_device_down: {

@@ -178,8 +178,10 @@ export class OvsAgent {
     );
     if (this.l2pop) {
       const l2 = this.l2pop;
-      subs.push(bus.subscribe('fdb_add', (e) => this.writing(() => l2.add(e.fdb_entries))));
-      subs.push(bus.subscribe('fdb_remove', (e) => this.writing(() => l2.remove(e.fdb_entries))));
+      // A cast to another host's agent (refresh_tunnels' answer) is not for this one.
+      const mine = (e: { host?: string }) => e.host === undefined || e.host === this.cfg.host;
+      subs.push(bus.subscribe('fdb_add', (e) => mine(e) && this.writing(() => l2.add(e.fdb_entries))));
+      subs.push(bus.subscribe('fdb_remove', (e) => mine(e) && this.writing(() => l2.remove(e.fdb_entries))));
     }
     this.o.vswitchd.db.onCommit.push(this.onCommit);
     this.reporter.start();
@@ -366,8 +368,8 @@ export class OvsAgent {
    * (restarted, or someone ran del-flows): set the bridges up again, re-provision every local
    * VLAN and tunnel, and treat every port as new.
    */
-  private recoverIfOvsRestarted(): void {
-    if (/priority=0 actions=drop/.test(this.cli.dumpFlows(this.intBr.name, 'table=23'))) return;
+  private recoverIfOvsRestarted(): boolean {
+    if (/priority=0 actions=drop/.test(this.cli.dumpFlows(this.intBr.name, 'table=23'))) return false;
     this.log.warning('OVS is restarted. OVSNeutronAgent will reset bridges and recover ports.');
     this.writing(() => {
       this.setupBridges();
@@ -377,12 +379,13 @@ export class OvsAgent {
     });
     this.fullSync = true;
     this.fwRefresh = true;
+    return true;
   }
 
   // ── the loop ───────────────────────────────────────────────────────────────
 
   private async iteration(): Promise<void> {
-    this.recoverIfOvsRestarted();
+    const ovsRestarted = this.recoverIfOvsRestarted();
     if (this.tunnelSyncNeeded && this.tunBr) {
       try {
         await this.tunnelSync();
@@ -481,7 +484,13 @@ export class OvsAgent {
     if (this.fwRefresh && this.firewall) await this.refreshFirewall();
     this.fwRefresh = false;
 
-    await this.updateDevices(up, [...adminDown, ...down]);
+    // _bind_devices' refresh_tunnels: a new run (its fdb entries are gone with the old cookies'
+    // flows), Open vSwitch restarted, or a tunnelled network of a port up here floods nowhere yet.
+    const refreshTunnels =
+      this.iterations === 0 ||
+      ovsRestarted ||
+      (this.l2pop?.tunnelsMissing(up.map((id) => this.bound.get(id)?.details?.network_id)) ?? false);
+    await this.updateDevices(up, [...adminDown, ...down], refreshTunnels);
 
     if (full && this.iterations === 0) {
       this.networks.vlans.disposeHints();
@@ -553,14 +562,17 @@ export class OvsAgent {
     this.networks.unbind(portId, netId);
   }
 
-  private async updateDevices(up: string[], down: string[]): Promise<void> {
+  private async updateDevices(up: string[], down: string[], refreshTunnels: boolean): Promise<void> {
     for (const [method, list] of [
       ['update_device_up', up],
       ['update_device_down', down],
     ] as const) {
       for (const device of list) {
         try {
-          await this.o.bus.call(method, { agent_id: this.agentId, host: this.cfg.host, device });
+          const req = { agent_id: this.agentId, host: this.cfg.host, device };
+          if (method === 'update_device_up')
+            await this.o.bus.call(method, { ...req, refresh_tunnels: refreshTunnels });
+          else await this.o.bus.call(method, req);
         } catch (e) {
           this.log.error(`${method} for ${device} failed: ${(e as Error).message}`);
           if (method === 'update_device_up') this.failedDevices.add(device);

@@ -3,10 +3,12 @@ import { test } from 'node:test';
 import { vxlanDecapsulate } from '../../wire/vxlan.js';
 import { ping, replies, Testbed } from './testbed.js';
 
-test('l2population: tunnels only on fdb_add, unicast and ARP responder flows, flooding to the hosts of the network', async () => {
+const l2 = { l2Population: true, arpResponder: true };
+
+/** compute1 and compute2 with l2population and the ARP responder, a port of one network on each. */
+async function twoHosts() {
   const bed = new Testbed(['compute1', 'compute2']);
-  const l2 = { l2Population: true, arpResponder: true };
-  const a = bed.startAgent('compute1', l2);
+  bed.startAgent('compute1', l2);
   bed.startAgent('compute2', l2);
   await bed.settle();
   const n = bed.neutron;
@@ -15,6 +17,12 @@ test('l2population: tunnels only on fdb_add, unicast and ARP responder flows, fl
   const vm1 = bed.plug('compute1', n.createPort(net, 'compute1', '10.0.0.5', { security_groups: [sg] }));
   const vm2 = bed.plug('compute2', n.createPort(net, 'compute2', '10.0.0.6', { security_groups: [sg] }));
   await bed.settle();
+  return { bed, n, net, vm1, vm2 };
+}
+
+test('l2population: tunnels only on fdb_add, unicast and ARP responder flows, flooding to the hosts of the network', async () => {
+  const { bed, n, net, vm1, vm2 } = await twoHosts();
+  const a = bed.h('compute1').agent!;
   assert.doesNotMatch(bed.vsctl('compute1', 'show'), /vxlan-/, 'no full mesh with l2population');
   // The server's l2pop driver fans the network's entries out to its agents.
   n.publish('fdb_add', { fdb_entries: n.fdbFor(net) });
@@ -49,4 +57,40 @@ test('l2population: tunnels only on fdb_add, unicast and ARP responder flows, fl
   assert.doesNotMatch(a.agent.cli.dumpFlows('br-tun', 'table=20'), /priority=2/);
   assert.doesNotMatch(bed.vsctl('compute1', 'show'), /vxlan-/);
   void vm2;
+});
+
+test('l2population after an agent restart: refresh_tunnels on the first loop, the fdb entries cast to this host restore the flows', async () => {
+  const { bed, n, net, vm1, vm2 } = await twoHosts();
+  // Each port's first report: alone on the network, its tunnels are missing.
+  assert.deepEqual(n.refreshTunnels.sort(), [vm1.port.id, vm2.port.id].sort());
+  n.publish('fdb_add', { fdb_entries: n.fdbFor(net) });
+  await bed.settle();
+  const ucast = new RegExp(`priority=2,dl_vlan=1,dl_dst=${vm2.port.mac_address} `);
+  assert.match(bed.h('compute1').agent!.agent.cli.dumpFlows('br-tun', 'table=20'), ucast);
+  // An updated port is reported up again; its network has its tunnel now, so nothing is asked.
+  n.refreshTunnels.length = 0;
+  const p1 = n.ports.get(vm1.port.id)!;
+  p1.allowed_address_pairs = [{ ip_address: '10.0.0.99', mac_address: p1.mac_address }];
+  n.publish('port.updated', { port: n.apiPort(p1) });
+  const ups = n.calls.filter((c) => c === 'update_device_up').length;
+  await bed.settle();
+  assert.equal(n.calls.filter((c) => c === 'update_device_up').length, ups + 1);
+  assert.deepEqual(n.refreshTunnels, []);
+
+  // A new run: its first loop deletes the old cookies' flows, fdb entries included, and asks again.
+  bed.h('compute1').agent!.stop();
+  const a = bed.startAgent('compute1', l2);
+  await bed.settle();
+  assert.deepEqual(n.refreshTunnels, [vm1.port.id]);
+  assert.doesNotMatch(a.agent.cli.dumpFlows('br-tun', 'table=20'), ucast);
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 0);
+  // The server's answer is a cast to this host; one for another host is not for this agent.
+  n.publish('fdb_add', { fdb_entries: n.fdbFor(net), host: 'compute2' });
+  await bed.settle();
+  assert.doesNotMatch(a.agent.cli.dumpFlows('br-tun', 'table=20'), ucast);
+  n.publish('fdb_add', { fdb_entries: n.fdbFor(net), host: 'compute1' });
+  await bed.settle();
+  assert.match(a.agent.cli.dumpFlows('br-tun', 'table=20'), ucast);
+  assert.match(bed.vsctl('compute1', 'show'), /Port vxlan-c0a88843/);
+  assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 3);
 });

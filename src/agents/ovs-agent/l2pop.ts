@@ -15,11 +15,15 @@ export class L2Population {
 
   constructor(private readonly agent: OvsAgent) {}
 
-  subscribe(sub: (topic: string, fn: (p: never) => void) => void): void {
-    sub('fdb_add', (e: { fdb_entries: FdbEntries }) => this.agent.writing(() => this.add(e.fdb_entries)));
-    sub('fdb_remove', (e: { fdb_entries: FdbEntries }) =>
-      this.agent.writing(() => this.remove(e.fdb_entries)),
-    );
+  /**
+   * _bind_devices' tunnels_missing: one of these networks is tunnelled here and floods to no
+   * tunnel (lvm.tun_ofports empty) — fdb entries were lost or never came.
+   */
+  tunnelsMissing(networkIds: (string | undefined)[]): boolean {
+    return networkIds.some((id) => {
+      const m = id === undefined ? undefined : this.agent.mappingOf(id);
+      return m !== undefined && m.networkType === 'vxlan' && this.floodPorts(m).length === 0;
+    });
   }
 
   /** Tunnel ofports a network floods to: hosts that sent the flooding entry for it. */

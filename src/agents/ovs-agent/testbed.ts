@@ -56,6 +56,8 @@ export class FakeNeutronL2 {
   readonly endpoints = new Map<string, string>(); // host → tunnel ip
   readonly reports: { agent_state: Record<string, unknown> }[] = [];
   readonly calls: string[] = [];
+  /** Devices of each update_device_up that asked for refresh_tunnels (l2population). */
+  readonly refreshTunnels: string[] = [];
   private n = 0;
 
   constructor() {
@@ -75,6 +77,7 @@ export class FakeNeutronL2 {
       ['update_device_down', 'DOWN'],
     ] as const)
       serve(m, (r) => {
+        if (r.refresh_tunnels === true) this.refreshTunnels.push(r.device as string);
         const p = this.ports.get(r.device);
         if (p && p.status !== status) {
           p.status = status;

@@ -114,6 +114,7 @@ export class Neutron {
     if (this.config.ml2.mechanismDrivers.includes('l2population')) {
       const l2pop = new L2Population(this.core, (host) => tunnelIpOf(this.agents.all(), host));
       this.ports.statusHooks.push((p, previous, status) => l2pop.statusChanged(p, previous, status));
+      this.ports.wiredHooks.push((p, host, refresh) => l2pop.portWired(p, host, refresh));
     }
     this.routers = new Routers(this.core, this.networks, this.subnets, this.ports, this.quotas);
     this.routerInterfaces = new RouterInterfaces(this.core, this.routers, this.subnets, this.ports);

@@ -74,6 +74,8 @@ export class Ports {
 
   /** Mechanism drivers that follow port status (l2population): (port, previous, status). */
   readonly statusHooks: ((port: Doc, previous: string, status: string) => void)[] = [];
+  /** Mechanism drivers told of every update_device_up (l2population): (port, host, refresh_tunnels). */
+  readonly wiredHooks: ((port: Doc, host: string, refreshTunnels: boolean) => void)[] = [];
 
   /** get_port: admin, the port's owner, or the owner of its network. */
   visible(ctx: RequestContext, p: Doc | undefined): p is Doc {

@@ -89,13 +89,14 @@ export function serveAgentRpc(bus: Bus, o: RpcParts): Unsubscribe {
       }),
     ),
 
-    bus.serve('update_device_up', ({ host, device }) => {
+    bus.serve('update_device_up', ({ host, device, refresh_tunnels }) => {
       const p = resolve(device);
       if (!p) return { device, exists: false };
       const bound = p['binding:host_id'] as string;
       if (bound && bound !== host) return { device, exists: true };
       // The L2 agent has wired it; ACTIVE once no other entity (the DHCP agent) still blocks it.
       provisioning.complete(p.id, L2_AGENT_ENTITY);
+      for (const h of ports.wiredHooks) h(p, host, refresh_tunnels === true);
       return { device, exists: true };
     }),
 

@@ -1,5 +1,6 @@
 // l2population with fake agents: fdb_add when a port comes up on a host (with the flooding entry
-// for the host's first port of the network), fdb_remove when it goes.
+// for the host's first port of the network), fdb_remove when it goes, and the network's entries
+// cast to an agent that asks with refresh_tunnels.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bus } from '../../../bus/bus.js';
@@ -69,6 +70,25 @@ describe('l2population mechanism driver', () => {
         },
       },
     });
+    // c1's agent restarted: its first report asks again (refresh_tunnels) and gets the other
+    // hosts' entries, cast to it alone; a plain report of an ACTIVE port sends nothing.
+    const casts: { host?: string; fdb: FdbEntries }[] = [];
+    bus.subscribe('fdb_add', (e) => casts.push({ host: e.host, fdb: e.fdb_entries }));
+    await bus.call('update_device_up', { agent_id: 'x', host: 'c1', device: a.id, refresh_tunnels: true });
+    await bus.call('update_device_up', { agent_id: 'x', host: 'c2', device: b.id });
+    await bus.idle();
+    assert.deepEqual(casts, [
+      {
+        host: 'c1',
+        fdb: {
+          [net.id]: {
+            segment_id: net['provider:segmentation_id'],
+            network_type: 'vxlan',
+            ports: { '192.168.136.12': [flood, [b.mac_address, ipOf(b)]] },
+          },
+        },
+      },
+    ]);
     n.deletePort(ctx, b.id);
     await bus.idle();
     assert.deepEqual(removed.at(-1)?.[net.id].ports, { '192.168.136.12': [flood, [b.mac_address, ipOf(b)]] });

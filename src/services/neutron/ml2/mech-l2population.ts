@@ -37,11 +37,37 @@ export class L2Population {
     return out;
   }
 
+  /** The fdb head of a port's network (segment_id, network_type), if its segment is tunnelled. */
+  private headOf(p: Doc): { segment_id: number; network_type: string } | null {
+    const seg = this.core.repo.segment(p.network_id as string);
+    if (!seg || !TUNNELLED.has(seg.network_type) || seg.segmentation_id === null) return null;
+    return { segment_id: seg.segmentation_id, network_type: seg.network_type };
+  }
+
+  /**
+   * update_device_up of a port (rpc.py notify_l2pop_port_wiring). With refresh_tunnels (the agent
+   * just started, Open vSwitch lost its flows, or the port's network has no tunnel there) the
+   * port's status does not change, yet the agent has lost what earlier fdb_add gave it: as
+   * update_port_up's agent_fdb_entries, every other host's entries of the network are cast to
+   * that agent alone.
+   */
+  portWired(p: Doc, host: string, refreshTunnels: boolean): void {
+    if (!refreshTunnels) return;
+    const head = this.headOf(p);
+    const own = this.tunnelIp(host);
+    if (!head || !own) return;
+    const networkId = p.network_id as string;
+    const ports = this.networkEntries(this.core.repo, networkId);
+    delete ports[own];
+    if (Object.keys(ports).length === 0) return;
+    const fdb: FdbEntries = { [networkId]: { ...head, ports } };
+    send(this.core, () => this.core.bus.publish('fdb_add', { fdb_entries: fdb, host }));
+  }
+
   /** Called when a port's status changes (or it is deleted: status `DELETED`). */
   statusChanged(p: Doc, previous: string, status: string): void {
-    const seg = this.core.repo.segment(p.network_id as string);
-    if (!seg || !TUNNELLED.has(seg.network_type) || seg.segmentation_id === null) return;
-    const head = { segment_id: seg.segmentation_id, network_type: seg.network_type };
+    const head = this.headOf(p);
+    if (!head) return;
     const networkId = p.network_id as string;
     if (status === 'ACTIVE' && previous !== 'ACTIVE') {
       const ports = this.networkEntries(this.core.repo, networkId);
