@@ -182,6 +182,7 @@ export class OvsAgent {
       const mine = (e: { host?: string }) => e.host === undefined || e.host === this.cfg.host;
       subs.push(bus.subscribe('fdb_add', (e) => mine(e) && this.writing(() => l2.add(e.fdb_entries))));
       subs.push(bus.subscribe('fdb_remove', (e) => mine(e) && this.writing(() => l2.remove(e.fdb_entries))));
+      subs.push(bus.subscribe('fdb_update', (e) => this.writing(() => l2.changeIp(e.fdb_entries.chg_ip))));
     }
     this.o.vswitchd.db.onCommit.push(this.onCommit);
     this.reporter.start();
@@ -344,6 +345,11 @@ export class OvsAgent {
 
   removeTunnel(remoteIp: string): void {
     this.tunnelPorts?.remove(remoteIp);
+  }
+
+  /** [ovs] local_ip: this host's tunnel endpoint (l2population skips its own entries). */
+  get localIp(): string {
+    return this.cfg.localIp;
   }
 
   mappingOf(netId: string): LocalVlanMapping | undefined {

@@ -94,3 +94,25 @@ test('l2population after an agent restart: refresh_tunnels on the first loop, th
   assert.match(bed.vsctl('compute1', 'show'), /Port vxlan-c0a88843/);
   assert.equal(replies(await ping(bed, vm1, '10.0.0.6')), 3);
 });
+
+test('l2population chg_ip: the ARP responder follows a remote port’s new and lost addresses, its own host ignores it', async () => {
+  const { bed, n, net, vm2 } = await twoHosts();
+  n.publish('fdb_add', { fdb_entries: n.fdbFor(net) });
+  await bed.settle();
+  const t21 = (host: string) => bed.h(host).agent!.agent.cli.dumpFlows('br-tun', 'table=21');
+  const mac = vm2.port.mac_address;
+  n.publish('fdb_update', {
+    fdb_entries: {
+      chg_ip: { [net]: { '192.168.136.67': { before: [[mac, '10.0.0.6']], after: [[mac, '10.0.0.99']] } } },
+    },
+  });
+  await bed.settle();
+  assert.match(t21('compute1'), /arp_tpa=10\.0\.0\.99 actions=/);
+  assert.doesNotMatch(t21('compute1'), /arp_tpa=10\.0\.0\.6 /);
+  assert.doesNotMatch(t21('compute2'), /arp_tpa=10\.0\.0\.99 /);
+  // The unicast flow is the MAC's and stays.
+  assert.match(
+    bed.h('compute1').agent!.agent.cli.dumpFlows('br-tun', 'table=20'),
+    new RegExp(`dl_dst=${mac} `),
+  );
+});

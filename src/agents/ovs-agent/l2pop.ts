@@ -4,7 +4,7 @@
 // table 22 and, with arp_responder, an ARP answer per remote IP in table 21. Entries for a
 // network not (yet) local are kept and applied when its first port arrives here.
 import type { LocalVlanMapping, OvsAgent } from './agent.js';
-import { type FdbEntries, FLOODING_ENTRY } from './rpc-payloads.js';
+import { type FdbChgIp, type FdbEntries, FLOODING_ENTRY } from './rpc-payloads.js';
 
 type Entry = [string, string];
 
@@ -71,6 +71,29 @@ export class L2Population {
         if (set.size === 0) hosts.delete(ip);
       }
       if (m) this.refloodAndPrune(m);
+    }
+  }
+
+  /**
+   * fdb_chg_ip_tun: a remote port's fixed IPs changed. As in Neutron only the ARP responder
+   * follows (the unicast flow is the MAC's); entries of a host this agent knows nothing of for the
+   * network are not kept.
+   */
+  changeIp(chg: FdbChgIp): void {
+    for (const [netId, hosts] of Object.entries(chg)) {
+      const m = this.agent.mappingOf(netId);
+      for (const [ip, state] of Object.entries(hosts)) {
+        const set = this.fdb.get(netId)?.get(ip);
+        if (ip === this.agent.localIp || !set) continue;
+        for (const [mac, addr] of state.before ?? []) {
+          set.delete(`${mac}|${addr}`);
+          if (m && this.agent.cfgArpResponder) this.agent.tunBr?.deleteArpResponder(m.vlan, addr);
+        }
+        for (const [mac, addr] of state.after ?? []) {
+          set.add(`${mac}|${addr}`);
+          if (m && this.agent.cfgArpResponder) this.agent.tunBr?.installArpResponder(m.vlan, addr, mac);
+        }
+      }
     }
   }
 

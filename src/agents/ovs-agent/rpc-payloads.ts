@@ -1,9 +1,9 @@
 // The agent RPC payloads the Open vSwitch agent reads, from the bus catalogue (Neutron's field
 // names: plugins/ml2/rpc.py get_device_details, securitygroups_rpc security_group_info_for_devices,
-// tunnel_sync, l2population fdb_add/fdb_remove).
+// tunnel_sync, l2population fdb_add/fdb_remove/fdb_update).
 import type { DeviceDetails } from '../../bus/neutron-rpc.js';
 
-export type { FdbEntries } from '../../bus/neutron-l2pop.js';
+export type { FdbChgIp, FdbEntries } from '../../bus/neutron-l2pop.js';
 export type { DeviceDetails, SecurityGroupInfo } from '../../bus/neutron-rpc.js';
 
 /** get_devices_details_list: one entry per device; an unknown or unbound port is `{ device }` only. */

@@ -115,6 +115,7 @@ export class Neutron {
       const l2pop = new L2Population(this.core, (host) => tunnelIpOf(this.agents.all(), host));
       this.ports.statusHooks.push((p, previous, status) => l2pop.statusChanged(p, previous, status));
       this.ports.wiredHooks.push((p, host, refresh) => l2pop.portWired(p, host, refresh));
+      this.ports.updateHooks.push((original, p) => l2pop.portUpdated(original, p));
     }
     this.routers = new Routers(this.core, this.networks, this.subnets, this.ports, this.quotas);
     this.routerInterfaces = new RouterInterfaces(this.core, this.routers, this.subnets, this.ports);

@@ -76,6 +76,8 @@ export class Ports {
   readonly statusHooks: ((port: Doc, previous: string, status: string) => void)[] = [];
   /** Mechanism drivers told of every update_device_up (l2population): (port, host, refresh_tunnels). */
   readonly wiredHooks: ((port: Doc, host: string, refreshTunnels: boolean) => void)[] = [];
+  /** Mechanism drivers told of each update (l2population's chg_ip, a port moved): (original, port). */
+  readonly updateHooks: ((original: Doc, port: Doc) => void)[] = [];
 
   /** get_port: admin, the port's owner, or the owner of its network. */
   visible(ctx: RequestContext, p: Doc | undefined): p is Doc {
@@ -253,6 +255,7 @@ export class Ports {
     if (body.mac_address !== undefined && !isAdmin(ctx))
       throw E.policyNotAuthorized('(rule:update_port and rule:update_port:mac_address)');
     return tx(this.core, () => {
+      const original = structuredClone(p);
       const network = this.core.repo.networks.get(p.network_id as string) as Doc;
       const portSecurity =
         (body.port_security_enabled as boolean | undefined) ??
@@ -357,6 +360,7 @@ export class Ports {
       touch(this.core, p);
       this.core.repo.ports.update(p);
       publish(this.core, 'port', 'updated', p);
+      for (const h of this.updateHooks) h(original, p);
       return p;
     });
   }

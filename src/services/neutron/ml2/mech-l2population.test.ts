@@ -1,6 +1,7 @@
 // l2population with fake agents: fdb_add when a port comes up on a host (with the flooding entry
-// for the host's first port of the network), fdb_remove when it goes, and the network's entries
-// cast to an agent that asks with refresh_tunnels.
+// for the host's first port of the network), fdb_remove when it goes or moves to another host,
+// chg_ip when its fixed IPs change, and the network's entries cast to an agent that asks with
+// refresh_tunnels.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bus } from '../../../bus/bus.js';
@@ -89,8 +90,27 @@ describe('l2population mechanism driver', () => {
         },
       },
     ]);
+    // A second address on b, then the first one gone: chg_ip behind c2's tunneling IP.
+    const updates: unknown[] = [];
+    bus.subscribe('fdb_update', (e) => updates.push(e.fdb_entries));
+    const subnetId = (b.fixed_ips as { subnet_id: string }[])[0].subnet_id;
+    n.updatePort(ctx, b.id, {
+      fixed_ips: [...(b.fixed_ips as object[]), { subnet_id: subnetId, ip_address: '10.0.0.99' }],
+    });
+    n.updatePort(ctx, b.id, { fixed_ips: [{ subnet_id: subnetId, ip_address: '10.0.0.99' }] });
+    await bus.idle();
+    assert.deepEqual(updates, [
+      { chg_ip: { [net.id]: { '192.168.136.12': { after: [[b.mac_address, '10.0.0.99']] } } } },
+      { chg_ip: { [net.id]: { '192.168.136.12': { before: [[b.mac_address, ipOf(b)]] } } } },
+    ]);
+    // a moved to c2 (its status DOWN until c2's agent reports it): c1 loses it, flooding included.
+    n.updatePort(ctx, a.id, { 'binding:host_id': 'c2' });
+    await bus.idle();
+    assert.deepEqual(removed.at(-1)?.[net.id].ports, { '192.168.136.11': [flood, [a.mac_address, ipOf(a)]] });
     n.deletePort(ctx, b.id);
     await bus.idle();
-    assert.deepEqual(removed.at(-1)?.[net.id].ports, { '192.168.136.12': [flood, [b.mac_address, ipOf(b)]] });
+    assert.deepEqual(removed.at(-1)?.[net.id].ports, {
+      '192.168.136.12': [flood, [b.mac_address, '10.0.0.99']],
+    });
   });
 });

@@ -64,6 +64,31 @@ export class L2Population {
     send(this.core, () => this.core.bus.publish('fdb_add', { fdb_entries: fdb, host }));
   }
 
+  /**
+   * update_port_postcommit: a port bound to a host whose fixed IPs changed sends chg_ip (the
+   * addresses it lost and gained, behind the tunneling IP of its original host) whatever its
+   * status, as Neutron's _fixed_ips_changed; an ACTIVE port moved to another host (its status now
+   * DOWN) is removed from the old host (fdb_remove, with the flooding entry if it was the last).
+   */
+  portUpdated(original: Doc, p: Doc): void {
+    const head = this.headOf(p);
+    if (!head) return;
+    const networkId = p.network_id as string;
+    const host = original['binding:host_id'] as string;
+    const ip = host ? this.tunnelIp(host) : null;
+    const addrs = (d: Doc) => new Set((d.fixed_ips as { ip_address: string }[]).map((f) => f.ip_address));
+    const [was, now] = [addrs(original), addrs(p)];
+    const before = [...was].filter((a) => !now.has(a)).map((a): Entry => [p.mac_address as string, a]);
+    const after = [...now].filter((a) => !was.has(a)).map((a): Entry => [p.mac_address as string, a]);
+    if (ip && (before.length > 0 || after.length > 0)) {
+      const state = { ...(before.length ? { before } : {}), ...(after.length ? { after } : {}) };
+      const chg_ip = { [networkId]: { [ip]: state } };
+      send(this.core, () => this.core.bus.publish('fdb_update', { fdb_entries: { chg_ip } }));
+    }
+    if (host !== p['binding:host_id'] && original.status === 'ACTIVE' && p.status === 'DOWN')
+      this.statusChanged(original, 'ACTIVE', 'DOWN');
+  }
+
   /** Called when a port's status changes (or it is deleted: status `DELETED`). */
   statusChanged(p: Doc, previous: string, status: string): void {
     const head = this.headOf(p);
