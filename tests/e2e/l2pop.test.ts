@@ -201,6 +201,24 @@ describe('l2population: tunnels and fdb entries follow the ports', () => {
     if (learned) assert.equal(Number(learned[1]), 0, 'the learned flow is shadowed by the installed one');
   });
 
+  it("a second fixed IP on vm2's port is answered by compute1's ARP responder (chg_ip) until it is removed", async () => {
+    const extra = ['172.16.10.250', '172.16.10.251', '172.16.10.252'].find(
+      (a) => ![vm.vm1.ip, vm.vm2.ip, dhcp.ip].includes(a),
+    ) as string;
+    const fixedIp = `subnet=subnet172_16_10_0,ip-address=${extra}`;
+    const answered = new RegExp(`priority=1,arp,dl_vlan=\\d+,arp_tpa=${extra.replace(/\./g, '\\.')} `);
+    await os(cloud, ['port', 'set', '--fixed-ip', fixedIp, vm.vm2.portId]);
+    await eventually('the ARP answer for the new address', async () =>
+      answered.test(await brTun('compute1', 21)) ? true : undefined,
+    );
+    // vm2's first address is still answered; the port stays behind the same tunnel.
+    assert.match(await brTun('compute1', 21), new RegExp(`arp_tpa=${vm.vm2.ip.replace(/\./g, '\\.')} `));
+    await os(cloud, ['port', 'unset', '--fixed-ip', fixedIp, vm.vm2.portId]);
+    await eventually('the ARP answer gone with the address', async () =>
+      answered.test(await brTun('compute1', 21)) ? undefined : true,
+    );
+  });
+
   it('a restarted Open vSwitch agent asks for its fdb entries again (refresh_tunnels) and keeps its tunnels', async () => {
     const before = {
       tunnels: await tunnels('compute1'),
