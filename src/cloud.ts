@@ -497,29 +497,32 @@ function novaNetworkApi(neutron: Neutron): NetworkApi {
 }
 
 /**
- * neutron/notifiers/nova.py: a compute port that goes ACTIVE (the agent's update_device_up) is
- * network-vif-plugged for Nova, one that goes DOWN from ACTIVE network-vif-unplugged, sent to
- * os-server-external-events with Neutron's admin credentials.
+ * neutron/notifiers/nova.py record_port_status_changed: a compute port going from DOWN/BUILD to
+ * ACTIVE (no provisioning block left) or ERROR is network-vif-plugged for Nova ('completed' or
+ * 'failed'), one going from ACTIVE to DOWN network-vif-unplugged; every other change (ACTIVE →
+ * BUILD while an agent rewires it) is of no interest to Nova. Sent to os-server-external-events
+ * with Neutron's admin credentials.
  */
 function notifyNova(bus: Bus, nova: Nova, log: Logger): () => void {
   return bus.subscribe('port.status_changed', (e) => {
     if (!e.device_owner.startsWith('compute:') || !e.device_id) return;
     const name =
-      e.status === 'ACTIVE'
-        ? 'network-vif-plugged'
-        : e.previous === 'ACTIVE'
-          ? 'network-vif-unplugged'
+      e.previous === 'ACTIVE' && e.status === 'DOWN'
+        ? 'network-vif-unplugged'
+        : ['DOWN', 'BUILD'].includes(e.previous) && ['ACTIVE', 'ERROR'].includes(e.status)
+          ? 'network-vif-plugged'
           : null;
     if (name === null) return;
+    const status = e.status === 'ERROR' ? 'failed' : 'completed';
     const ctx = internalContext(`req-${randomUUID()}`);
     const { code } = nova.lifecycle.externalEvent(ctx, {
       name,
       serverUuid: e.device_id,
       tag: e.port_id,
-      status: 'completed',
+      status,
     });
     log.info(
-      `Nova event matching ['${ctx.requestId}'] response: {'server_uuid': '${e.device_id}', 'name': '${name}', 'status': 'completed', 'tag': '${e.port_id}', 'code': ${code}}`,
+      `Nova event matching ['${ctx.requestId}'] response: {'server_uuid': '${e.device_id}', 'name': '${name}', 'status': '${status}', 'tag': '${e.port_id}', 'code': ${code}}`,
     );
   });
 }

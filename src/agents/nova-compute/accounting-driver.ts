@@ -2,7 +2,7 @@
 // did — honest about the guest OS not being emulated yet. Starting a domain takes the guest's
 // footprint from the host's memory (memory.ts); when it does not fit, qemu's failure is
 // reported as libvirt words it.
-import type { ComputeDriver, Domain } from './driver.js';
+import type { Adopted, ComputeDriver, Domain } from './driver.js';
 import { LibvirtError } from './driver.js';
 import { guestFootprintMb, type HostMemory, QEMU_OVERHEAD_MB } from './memory.js';
 
@@ -111,7 +111,7 @@ export class AccountingDriver implements ComputeDriver {
     this.start(d);
   }
 
-  adopt(d: Domain, running: boolean): number {
+  adopt(d: Domain, running: boolean): Adopted {
     let state = 4;
     if (running) {
       try {
@@ -125,7 +125,7 @@ export class AccountingDriver implements ComputeDriver {
       d,
       `nova-compute on ${this.hostName} restarted: domain ${d.instance.instanceName} adopted (${state === 1 ? 'running' : 'shut off'})`,
     );
-    return state;
+    return { powerState: state, started: state === 1 };
   }
 
   consoleLog(d: Domain): string[] {

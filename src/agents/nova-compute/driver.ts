@@ -11,6 +11,13 @@ export const POWER_RUNNING = 1;
 export const POWER_PAUSED = 3;
 export const POWER_SHUTDOWN = 4;
 
+/** What adopt made of a domain. */
+export interface Adopted {
+  powerState: number;
+  /** The domain was not running and adopt started it. */
+  started: boolean;
+}
+
 export interface Domain {
   instance: ComputeInstance;
   ports: ComputePort[];
@@ -48,9 +55,10 @@ export interface ComputeDriver {
   resume(domain: Domain): void | Promise<void>;
   /**
    * After an agent restart: make the host hold a domain that should exist (running or not).
-   * Returns the power state it could give it.
+   * Returns the power state it could give it and whether it had to start the domain; with
+   * `paused`, a domain it starts is created paused (POWER_PAUSED) until `unpause`.
    */
-  adopt(domain: Domain, running: boolean): number | Promise<number>;
+  adopt(domain: Domain, running: boolean, opts?: { paused?: boolean }): Adopted | Promise<Adopted>;
   /** The serial console log's lines. */
   consoleLog(domain: Domain): string[];
   /** The host's memory in use and installed, for the service's state reports. */

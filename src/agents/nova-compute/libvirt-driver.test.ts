@@ -251,19 +251,23 @@ describe('LibvirtDriver', () => {
     const { world, driver, tool, cleanup } = setup();
     cleanups.push(cleanup);
     const d = { instance, ports: [port], powerState: 0 };
-    assert.equal(driver.adopt(d, true), 1);
+    assert.deepEqual(driver.adopt(d, true), { powerState: 1, started: true });
     world.sched.runFor(300 * S);
     assert.match(
       await tool('brctl', 'show'),
       new RegExp(`^qbr${S11}\\t\\t8000\\.[0-9a-f]{12}\\tno\\t\\tqvb${S11}\\n\\t{7}tap${S11}\\n`, 'm'),
     );
     assert.match(await tool('virsh', 'list'), /^ 1 {4}instance-00000001 {3}running$/m);
-    assert.equal(driver.adopt(d, true), 1, 'a second adopt finds the running domain');
+    assert.deepEqual(
+      driver.adopt(d, true),
+      { powerState: 1, started: false },
+      'a second adopt finds the running domain',
+    );
     assert.equal(
       driver.adopt(
         { ...d, instance: { ...instance, uuid: 'x', instanceName: 'instance-00000009' }, ports: [] },
         false,
-      ),
+      ).powerState,
       4,
     );
     assert.match(await tool('virsh', 'list', '--all'), /^ - {4}instance-00000009 {3}shut off$/m);

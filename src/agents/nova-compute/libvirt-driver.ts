@@ -15,6 +15,7 @@ import type { Scheduler } from '../../sim/scheduler.js';
 import { parseMac } from '../../wire/mac.js';
 import { domainDefinition } from './domain-xml.js';
 import {
+  type Adopted,
   type ComputeDriver,
   LibvirtError,
   type Domain as NovaDomain,
@@ -251,15 +252,15 @@ export class LibvirtDriver implements ComputeDriver {
     dom.managedSave = false;
   }
 
-  adopt(d: NovaDomain, running: boolean): number {
+  adopt(d: NovaDomain, running: boolean, opts: { paused?: boolean } = {}): Adopted {
     const dom = this.define(d);
-    if (dom.active) return dom.paused ? POWER_PAUSED : POWER_RUNNING;
-    if (!running) return POWER_SHUTDOWN;
+    if (dom.active) return { powerState: dom.paused ? POWER_PAUSED : POWER_RUNNING, started: false };
+    if (!running) return { powerState: POWER_SHUTDOWN, started: false };
     try {
-      this.startDomain(d, dom);
-      return POWER_RUNNING;
+      this.startDomain(d, dom, opts.paused === true);
+      return { powerState: opts.paused === true ? POWER_PAUSED : POWER_RUNNING, started: true };
     } catch (e) {
-      if (e instanceof LibvirtError) return POWER_SHUTDOWN;
+      if (e instanceof LibvirtError) return { powerState: POWER_SHUTDOWN, started: false };
       throw e;
     }
   }

@@ -52,7 +52,10 @@ export class NovaCompute {
   private readonly virt: Logger;
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly vifTimeoutMs: number;
-  /** Ports whose network-vif-plugged arrived, per instance (they may come before the wait). */
+  /**
+   * Ports whose network-vif-plugged arrived, per instance that expects them (from before its
+   * spawn or adoption until its wait ends: they may come before the wait starts).
+   */
   private readonly plugged = new Map<string, Set<string>>();
   private readonly vifWaiters = new Map<string, { check: () => void; done: () => void }>();
   private timer: NodeJS.Timeout | null = null;
@@ -103,7 +106,18 @@ export class NovaCompute {
       for (const { request, powerState } of instances) {
         const d: Domain = { instance: request.instance, ports: request.ports, powerState: POWER_SHUTDOWN };
         this.domains.set(d.instance.uuid, d);
-        d.powerState = await this.driver.adopt(d, powerState === POWER_RUNNING);
+        // resume_guests_state_on_host_boot with [workarounds]
+        // wait_for_vif_plugged_event_during_hard_reboot = normal: a guest that was running comes
+        // back created paused and runs once Neutron says its ports are wired again, so it does
+        // not send its DHCPDISCOVERs into a port the agent has not tagged yet (Zed's default, not
+        // waiting, leaves that to chance on a real host's reboot).
+        const resume = powerState === POWER_RUNNING;
+        const wait = resume && this.vifTimeoutMs > 0 && d.ports.length > 0;
+        if (wait) this.plugged.set(d.instance.uuid, new Set());
+        const adopted = await this.driver.adopt(d, resume, { paused: wait });
+        d.powerState = adopted.powerState;
+        if (wait && adopted.started) void this.resumeWhenWired(d);
+        else this.plugged.delete(d.instance.uuid);
       }
     }
     this.report();
@@ -134,13 +148,51 @@ export class NovaCompute {
   }
 
   private vifPlugged(uuid: string, portId: string): void {
-    let s = this.plugged.get(uuid);
+    const s = this.plugged.get(uuid);
     if (!s) {
-      s = new Set();
-      this.plugged.set(uuid, s);
+      // An agent rewiring a running guest's port (ACTIVE → BUILD → ACTIVE) sends one nobody waits for.
+      const d = this.domains.get(uuid);
+      if (d)
+        this.manager.debug(
+          `[instance: ${uuid}] Received unexpected event network-vif-plugged-${portId} for instance with vm_state ${d.powerState === POWER_RUNNING ? 'active' : 'stopped'} and task_state None.`,
+        );
+      return;
     }
     s.add(portId);
     this.vifWaiters.get(uuid)?.check();
+  }
+
+  /** An adopted guest, created paused, runs once its ports are plugged (or is stopped when they are not). */
+  private async resumeWhenWired(d: Domain): Promise<void> {
+    const uuid = d.instance.uuid;
+    const tag = `[instance: ${uuid}]`;
+    const ctx = this.ctx('req-init-host', d.instance);
+    const missing = await this.waitForVifs(d);
+    this.plugged.delete(uuid);
+    if (this.domains.get(uuid) !== d || d.powerState !== POWER_PAUSED) return;
+    if (missing.length > 0) {
+      const secs = (this.vifTimeoutMs / 1000).toFixed(2);
+      this.virt.warning(
+        `${tag} Timeout waiting for [${missing.map((p) => `('network-vif-plugged', '${p}')`).join(', ')}] for instance with vm_state active and task_state None. Event states are: ${missing.map((p) => `network-vif-plugged-${p}: timed out after ${secs} seconds`).join(', ')}: eventlet.timeout.Timeout: ${secs} seconds`,
+        ctx,
+      );
+      this.manager.error(
+        `${tag} Failed to resume instance: nova.exception.VirtualInterfaceCreateException: Virtual Interface creation failed`,
+        ctx,
+      );
+      await this.driver.powerOff(d);
+      d.powerState = POWER_SHUTDOWN;
+      this.bus.publish('compute.instance_power_state', {
+        host: this.host.name,
+        uuid,
+        powerState: POWER_SHUTDOWN,
+      });
+    } else {
+      await this.driver.unpause(d);
+      d.powerState = POWER_RUNNING;
+      this.virt.info(`${tag} Instance rebooted successfully.`, ctx);
+    }
+    this.report();
   }
 
   /** Waits for network-vif-plugged of every port; the ports still missing when the time is up. */
@@ -181,6 +233,8 @@ export class NovaCompute {
     this.virt.info(`${tag} Creating image(s)`, ctx);
     const d: Domain = { instance: i, ports: r.ports, powerState: POWER_SHUTDOWN };
     this.domains.set(i.uuid, d);
+    // Nova registers the network-vif-plugged events it expects before plugging the VIFs.
+    if (this.vifTimeoutMs > 0) this.plugged.set(i.uuid, new Set());
     try {
       await this.driver.spawn(d, { paused: this.vifTimeoutMs > 0 });
     } catch (e) {

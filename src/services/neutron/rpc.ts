@@ -64,8 +64,11 @@ export function serveAgentRpc(bus: Bus, o: RpcParts): Unsubscribe {
         if (bound && bound !== host) return { device };
         const seg = repo.segment(p.network_id as string);
         if (!seg) return { device };
-        // The agent is wiring it: DOWN → BUILD (ml2 rpc get_device_details).
-        if (p.admin_state_up && p.status === 'DOWN') ports.setStatus(p.id, 'BUILD', host);
+        // The agent is wiring it (ml2 rpc _get_new_status): BUILD, or DOWN when admin-down — from
+        // any other status, ACTIVE included: a restarted agent's ports go BUILD → ACTIVE again, and
+        // Nova hears network-vif-plugged for them.
+        const wiring = p.admin_state_up ? 'BUILD' : 'DOWN';
+        if (p.status !== wiring) ports.setStatus(p.id, wiring, host);
         const net = repo.networks.get(p.network_id as string);
         return {
           device,

@@ -99,7 +99,9 @@ export class L2Population {
       if (Object.keys(ports).length === 0) return;
       const fdb: FdbEntries = { [networkId]: { ...head, ports } };
       send(this.core, () => this.core.bus.publish('fdb_add', { fdb_entries: fdb }));
-    } else if (previous === 'ACTIVE' && status !== 'ACTIVE') {
+    } else if (previous === 'ACTIVE' && (status === 'DOWN' || status === 'DELETED')) {
+      // update_port_down: only DOWN (or the port gone) — ACTIVE → BUILD while an agent rewires
+      // the port leaves the entries where they are, as Neutron's update_port_postcommit.
       const ip = this.tunnelIp(p['binding:host_id'] as string);
       if (!ip) return;
       const gone = this.entriesOf(p);
