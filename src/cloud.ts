@@ -169,6 +169,8 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     ],
   });
   bootstrapped.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
+  // The domain and projects are in place (the users follow with their hashes).
+  say(fresh ? 'keystone: bootstrapped domain Default, projects admin and demo' : 'keystone: state restored');
 
   // Image files live in DIR/images; an ephemeral cloud keeps them in a temporary directory.
   const imageDir = opts.ephemeral
@@ -330,9 +332,6 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
   };
   try {
     await bootstrapped;
-    say(
-      fresh ? 'keystone: bootstrapped domain Default, projects admin and demo' : 'keystone: state restored',
-    );
     for (const a of apis) {
       await a.app.listen({ host: bind, port: a.port });
       listening.push(a.app);
