@@ -508,9 +508,11 @@ export class OvsAgent {
   /** port_bound + _add_port_tag_info + _bind_devices for one port. */
   private bindPort(vif: VifPort, d: DeviceDetails): boolean {
     const prev = this.bound.get(d.device);
-    if (prev?.details && (prev.details.network_id !== d.network_id || !d.admin_state_up))
+    if (prev?.details && prev.details.network_id !== d.network_id)
       this.unbind(d.device, prev.details.network_id);
     if (!d.admin_state_up) {
+      // treat_vif_port puts the port on the dead VLAN and leaves it in its network's VLAN mapping
+      // (no port_unbound): the network keeps its local VLAN for when the port comes back up.
       // treat_vif_port: "admin state up disabled, putting on the dead VLAN".
       this.log.info(`VIF port: ${d.device} admin state up disabled, putting on the dead VLAN`);
       this.portDead(vif);
