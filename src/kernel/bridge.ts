@@ -229,7 +229,8 @@ export class LinuxBridge extends NetDevice implements DeviceMaster {
       if (this.nfHook('FORWARD', frame, inPort, out, trace) === false) return;
       if (this.nfHook('POSTROUTING', frame, inPort, out, trace) === false) return;
     }
-    this.host.sched.schedule(this.host.latency.delayOf(HOP.bridge), bridgeOutput, out, frame, trace);
+    const h = this.host;
+    h.sched.schedule(h.latency.fifoDelayOf(HOP.bridge, out, h.sched.now), bridgeOutput, out, frame, trace);
   }
 
   private passUp(frame: Uint8Array, trace: Trace | null): void {

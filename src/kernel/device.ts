@@ -39,7 +39,9 @@
 //
 // Hop latency: links (veth, tap, underlay, loopback) and bridges schedule the next hop on the
 // scheduler with a delay from the latency model; `receive`/`transmit` themselves are synchronous.
-// An OVS bridge should schedule its output with `host.latency.delayOf(HOP.ovs)` the same way.
+// The delay keeps each queue's order (`latency.fifoDelayOf(HOP.…, queue, now)`, the receiving
+// device being the queue): jitter varies the latency, never reorders a link, as on Linux. An OVS
+// bridge schedules its output with `HOP.ovs` the same way.
 //
 // Tracing: every frame travels with a `trace: Trace | null` argument; when non-null each device
 // appends what it did (trace.ts). When it is null, the cost is that one check.
@@ -99,6 +101,8 @@ let nextCaptureId = 1;
 export abstract class NetDevice {
   abstract readonly kind: DeviceKind;
   readonly ifindex: number;
+  /** When the last frame handed to this device arrives (links deliver in order: FifoQueue). */
+  fifoAt = 0;
   name: string;
   /** Hardware address, 6 bytes. */
   mac: Uint8Array;

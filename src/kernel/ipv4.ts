@@ -69,6 +69,8 @@ export interface RouteResult {
 
 export class Ipv4Stack {
   readonly reasm: Reassembler;
+  /** The backlog frames wait in before the stack handles them, in order (FifoQueue). */
+  fifoAt = 0;
   /** MTU reported with the last EMSGSIZE (ping prints it). */
   lastMtu = 0;
   private readonly deliverEv: (dev: NetDevice, frame: Uint8Array, trace: Trace | null) => void;
@@ -118,7 +120,13 @@ export class Ipv4Stack {
     }
     const sched = this.host.sched;
     if (ns.localAddressOwner(dst) !== null || ns.isBroadcast(dst) || dst >>> 28 === 0xe) {
-      sched.schedule(this.host.latency.delayOf(HOP.stack), this.deliverEv, dev, frame, trace);
+      sched.schedule(
+        this.host.latency.fifoDelayOf(HOP.stack, this, sched.now),
+        this.deliverEv,
+        dev,
+        frame,
+        trace,
+      );
       return;
     }
     if (!ns.ipForward) {
@@ -126,7 +134,13 @@ export class Ipv4Stack {
       if (trace !== null) dev.traceStep(trace, 'drop', `not for us (${ipToString(dst)}) and ip_forward=0`);
       return;
     }
-    sched.schedule(this.host.latency.delayOf(HOP.stack), this.forwardEv, dev, frame, trace);
+    sched.schedule(
+      this.host.latency.fifoDelayOf(HOP.stack, this, sched.now),
+      this.forwardEv,
+      dev,
+      frame,
+      trace,
+    );
   }
 
   private localDeliver(dev: NetDevice, frame: Uint8Array, trace: Trace | null): void {

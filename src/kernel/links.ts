@@ -1,7 +1,7 @@
 // The simple device kinds: loopback, dummy, veth pair, tap, and devices whose transmit belongs
 // to another layer (OVS internal ports). Each differs only in where a transmitted frame goes.
 
-import { HOP } from '../sim/latency.js';
+import { type FifoQueue, HOP } from '../sim/latency.js';
 import { fitsMtu, NetDevice } from './device.js';
 import type { Host } from './host.js';
 import type { Namespace } from './netns.js';
@@ -21,7 +21,14 @@ export class Loopback extends NetDevice {
   }
 
   protected xmit(frame: Uint8Array, trace: Trace | null): void {
-    this.host.sched.schedule(this.host.latency.delayOf(HOP.loopback), deliverFrame, this, frame, trace);
+    const h = this.host;
+    h.sched.schedule(
+      h.latency.fifoDelayOf(HOP.loopback, this, h.sched.now),
+      deliverFrame,
+      this,
+      frame,
+      trace,
+    );
   }
 }
 
@@ -75,7 +82,8 @@ export class Veth extends NetDevice {
         this.traceStep(trace, 'drop', peer.adminUp ? `frame exceeds peer MTU ${peer.mtu}` : 'peer is down');
       return;
     }
-    this.host.sched.schedule(this.host.latency.delayOf(HOP.veth), deliverFrame, peer, frame, trace);
+    const h = this.host;
+    h.sched.schedule(h.latency.fifoDelayOf(HOP.veth, peer, h.sched.now), deliverFrame, peer, frame, trace);
   }
 
   override destroy(): void {
@@ -105,6 +113,8 @@ export class Tap extends NetDevice {
   readonly kind = 'tun' as const;
   /** The guest NIC: frames the host transmits on the tap arrive here, after a tap hop. */
   onTransmitToGuest: GuestReceiver | null = null;
+  /** The virtio queue towards the guest (frames reach the guest in the order sent). */
+  private readonly toGuest: FifoQueue = { fifoAt: 0 };
 
   constructor(host: Host, name: string, ns: Namespace, mac: Uint8Array) {
     super(host, name, ns, mac, 1500);
@@ -125,7 +135,8 @@ export class Tap extends NetDevice {
 
   /** The guest sends a frame: the host receives it on the tap after a tap hop. */
   injectFromGuest(frame: Uint8Array, trace: Trace | null): void {
-    this.host.sched.schedule(this.host.latency.delayOf(HOP.tap), deliverFrame, this, frame, trace);
+    const h = this.host;
+    h.sched.schedule(h.latency.fifoDelayOf(HOP.tap, this, h.sched.now), deliverFrame, this, frame, trace);
   }
 
   protected xmit(frame: Uint8Array, trace: Trace | null): void {
@@ -136,7 +147,14 @@ export class Tap extends NetDevice {
       if (trace !== null) this.traceStep(trace, 'drop', 'no guest attached to the tap');
       return;
     }
-    this.host.sched.schedule(this.host.latency.delayOf(HOP.tap), deliverToGuest, this, frame, trace);
+    const h = this.host;
+    h.sched.schedule(
+      h.latency.fifoDelayOf(HOP.tap, this.toGuest, h.sched.now),
+      deliverToGuest,
+      this,
+      frame,
+      trace,
+    );
   }
 }
 

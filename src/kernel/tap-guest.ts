@@ -2,7 +2,7 @@
 // kernel-level tests and benchmarks drive the full tap → qbr → … path with a real IPv4 stack
 // before (or without) the guest layer. Each direction adds the guest stack's latency.
 
-import { HOP } from '../sim/latency.js';
+import { type FifoQueue, HOP } from '../sim/latency.js';
 import type { ExternalDevice, Tap } from './links.js';
 import type { Namespace } from './netns.js';
 import type { Trace } from './trace.js';
@@ -29,13 +29,21 @@ export function attachNamespaceAsGuest(
   // The NIC belongs to the namespace's host: a guest VM is a host of its own (src/guest), so its
   // eth0 must not appear among the compute host's devices.
   const host = ns.host;
+  const toHost: FifoQueue = { fifoAt: 0 };
   const nic = host.addExternalDevice(
     name,
-    (_dev, frame, trace) => host.sched.schedule(host.latency.delayOf(HOP.guest), toTap, tap, frame, trace),
+    (_dev, frame, trace) =>
+      host.sched.schedule(
+        host.latency.fifoDelayOf(HOP.guest, toHost, host.sched.now),
+        toTap,
+        tap,
+        frame,
+        trace,
+      ),
     { netns: ns, mac, mtu, kind: 'dummy' },
   );
   tap.attachGuest((frame, trace) =>
-    host.sched.schedule(host.latency.delayOf(HOP.guest), toGuest, nic, frame, trace),
+    host.sched.schedule(host.latency.fifoDelayOf(HOP.guest, nic, host.sched.now), toGuest, nic, frame, trace),
   );
   nic.setUp(true);
   return nic;

@@ -58,7 +58,13 @@ export class UnderlaySegment {
   private send(to: Nic, frame: Uint8Array, trace: Trace | null): void {
     this.framesCarried++;
     const host = to.host;
-    host.sched.schedule(host.latency.delayOf(HOP.underlay), deliverFrame, to, frame, trace);
+    host.sched.schedule(
+      host.latency.fifoDelayOf(HOP.underlay, to, host.sched.now),
+      deliverFrame,
+      to,
+      frame,
+      trace,
+    );
   }
 }
 

@@ -84,6 +84,8 @@ type Deliver = (b: TunnelBinding, frame: Uint8Array, trace: Trace | null, tun: T
 
 export class TunnelEndpoint {
   private readonly ports: TunnelBinding[] = [];
+  /** Encapsulation hands frames to the stack in order (FifoQueue). */
+  fifoAt = 0;
   private readonly sockets = new Map<number, UdpSocket>();
   /** VXLAN packets no tunnel port matched (unknown remote), dropped. */
   unmatched = 0;
@@ -196,7 +198,8 @@ export class TunnelEndpoint {
         'tx',
         `VXLAN encap VNI ${vni} ${ipToString(local)} -> ${ipToString(remote)}:${c.dstPort}`,
       );
-    this.host.sched.schedule(this.host.latency.delayOf(hop), this.sendLater, b, frame, trace);
+    const h = this.host;
+    h.sched.schedule(h.latency.fifoDelayOf(hop, this, h.sched.now), this.sendLater, b, frame, trace);
   }
 
   private send(b: TunnelBinding, frame: Uint8Array, trace: Trace | null): void {

@@ -429,7 +429,8 @@ export class Vswitchd implements DeviceMaster {
     frame: Uint8Array,
     trace: Trace | null,
   ): void {
-    this.host.sched.schedule(this.host.latency.delayOf(this.ovsHop), fn, dev, frame, trace);
+    const h = this.host;
+    h.sched.schedule(h.latency.fifoDelayOf(this.ovsHop, dev, h.sched.now), fn, dev, frame, trace);
   }
 }
 

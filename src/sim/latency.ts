@@ -33,6 +33,11 @@ export const DEFAULT_LATENCY: Readonly<Record<HopKind, HopDelay>> = {
   guest: { base: 45_000, jitter: 90_000 },
 };
 
+/** Something frames pass through in order: the virtual time its last frame comes out. */
+export interface FifoQueue {
+  fifoAt: number;
+}
+
 /** Per-hop delays with seeded jitter. */
 export class LatencyModel {
   private readonly base: Float64Array;
@@ -61,6 +66,16 @@ export class LatencyModel {
   /** A delay in ns for one hop of this kind: base + uniform jitter, at least 1 ns. */
   delay(kind: HopKind): number {
     return this.delayOf(this.kinds.indexOf(kind));
+  }
+
+  /**
+   * The delay of one hop through `queue` that keeps the queue's order (a link, a device's backlog):
+   * never earlier than the frame it carried before, whatever the jitter draws.
+   */
+  fifoDelayOf(index: number, queue: FifoQueue, now: number): number {
+    const at = Math.max(now + this.delayOf(index), queue.fifoAt);
+    queue.fifoAt = at;
+    return at - now;
   }
 
   delayOf(index: number): number {
