@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startCloud } from '../src/cloud.js';
 import { allInOne } from '../src/sim/layout.js';
 import { freePortOffset } from '../tests/e2e/harness.js';
-import { adminToken } from './admin-token.js';
+import { adminToken, apiCaller } from './admin-token.js';
 
 interface Figure {
   name: string;
@@ -35,21 +35,7 @@ export async function runNovaBench(): Promise<Figure[]> {
   const base = (port: number) => `http://127.0.0.1:${port}`;
   try {
     const { token, projectId: project } = await adminToken(cloud);
-    const call = async (url: string, method = 'GET', body?: unknown, type = 'application/json') => {
-      const r = await fetch(url, {
-        method,
-        headers: { 'X-Auth-Token': token, 'content-type': type },
-        body:
-          body === undefined
-            ? undefined
-            : type === 'application/json'
-              ? JSON.stringify(body)
-              : (body as Buffer),
-      });
-      const text = await r.text();
-      if (r.status >= 400) throw new Error(`${method} ${url}: ${r.status} ${text}`);
-      return text ? (JSON.parse(text) as Record<string, Record<string, unknown>>) : {};
-    };
+    const call = apiCaller(token);
     const nova = `${base(cloud.ports.compute)}/v2.1`;
     const neutron = `${base(cloud.ports.network)}/v2.0`;
     const glance = `${base(cloud.ports.image)}/v2`;

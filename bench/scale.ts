@@ -17,7 +17,7 @@ import { domainOf } from '../src/cli/vm-command.js';
 import { startCloud } from '../src/cloud.js';
 import { multiNode } from '../src/sim/layout.js';
 import { freePortOffset } from '../tests/e2e/harness.js';
-import { adminToken } from './admin-token.js';
+import { adminToken, apiCaller } from './admin-token.js';
 
 interface Figure {
   name: string;
@@ -46,21 +46,7 @@ async function bootMany(count: number): Promise<Figure[]> {
   });
   try {
     const { token, projectId } = await adminToken(cloud);
-    const call = async (url: string, method = 'GET', body?: unknown, type = 'application/json') => {
-      const r = await fetch(url, {
-        method,
-        headers: { 'X-Auth-Token': token, 'content-type': type },
-        body:
-          body === undefined
-            ? undefined
-            : type === 'application/json'
-              ? JSON.stringify(body)
-              : (body as Buffer),
-      });
-      const text = await r.text();
-      if (r.status >= 400) throw new Error(`${method} ${url}: ${r.status} ${text}`);
-      return (text ? JSON.parse(text) : {}) as Body;
-    };
+    const call = apiCaller(token);
     const nova = cloud.endpoints.compute;
     const neutron = `${cloud.endpoints.network}/v2.0`;
     const glance = `${cloud.endpoints.image}/v2`;
@@ -83,7 +69,7 @@ async function bootMany(count: number): Promise<Figure[]> {
       disk_format: 'qcow2',
       container_format: 'bare',
       visibility: 'public',
-    })) as { id: string };
+    })) as unknown as { id: string };
     await call(`${glance}/images/${image.id}/file`, 'PUT', readFileSync(file), 'application/octet-stream');
 
     const nets: string[] = [];
@@ -100,7 +86,7 @@ async function bootMany(count: number): Promise<Figure[]> {
       ).subnet as Body;
       subnets.push(subnet.id as string);
     }
-    const pub = ((await call(`${neutron}/networks?name=public`)).networks as Body[])[0].id;
+    const pub = ((await call(`${neutron}/networks?name=public`)).networks as unknown as Body[])[0].id;
     for (let r = 0; r < NETWORKS / 2; r++) {
       const router = (
         (await call(`${neutron}/routers`, 'POST', { router: { name: `router${r}` } })).router as Body
@@ -131,9 +117,12 @@ async function bootMany(count: number): Promise<Figure[]> {
     const requested = performance.now() - t0;
     let last = -1;
     for (;;) {
-      const active = ((await call(`${nova}/servers?status=ACTIVE&limit=${count}`)).servers as Body[]).length;
+      const active = (
+        (await call(`${nova}/servers?status=ACTIVE&limit=${count}`)).servers as unknown as Body[]
+      ).length;
       const errors =
-        ((await call(`${nova}/servers/detail?status=ERROR&limit=${count}`)).servers as Body[]) ?? [];
+        ((await call(`${nova}/servers/detail?status=ERROR&limit=${count}`)).servers as unknown as Body[]) ??
+        [];
       if (errors.length > 0)
         throw new Error(`${errors.length} servers went ERROR: ${JSON.stringify(errors[0].fault)}`);
       if (active === count) break;
@@ -147,7 +136,8 @@ async function bootMany(count: number): Promise<Figure[]> {
 
     // A guest of net0 reaches one of net1 through router0, while the others are still booting.
     const first = async (net: number) => {
-      const servers = (await call(`${nova}/servers/detail?name=^vm-net${net}-1$`)).servers as Body[];
+      const servers = (await call(`${nova}/servers/detail?name=^vm-net${net}-1$`))
+        .servers as unknown as Body[];
       const s = servers[0] as { name: string; addresses: Record<string, { addr: string }[]> };
       return { name: s.name, ip: Object.values(s.addresses)[0][0].addr };
     };

@@ -12,7 +12,7 @@ import { makeCirros } from '../src/cli/image.js';
 import { domainOf } from '../src/cli/vm-command.js';
 import { startCloud } from '../src/cloud.js';
 import { freePortOffset } from '../tests/e2e/harness.js';
-import { adminToken } from './admin-token.js';
+import { adminToken, apiCaller } from './admin-token.js';
 
 interface Figure {
   name: string;
@@ -20,34 +20,13 @@ interface Figure {
   unit: string;
 }
 
-type Body = Record<string, Record<string, unknown>>;
-
 export async function runSeedScenarioBench(): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'seed-bench-'));
   const cloud = await startCloud({ dataDir: dir, ephemeral: true, portOffset: await freePortOffset() });
   try {
     const t0 = performance.now();
     const { token } = await adminToken(cloud);
-    const call = async (
-      url: string,
-      method = 'GET',
-      body?: unknown,
-      type = 'application/json',
-    ): Promise<Body> => {
-      const r = await fetch(url, {
-        method,
-        headers: { 'X-Auth-Token': token, 'content-type': type },
-        body:
-          body === undefined
-            ? undefined
-            : type === 'application/json'
-              ? JSON.stringify(body)
-              : (body as Buffer),
-      });
-      const text = await r.text();
-      if (r.status >= 400) throw new Error(`${method} ${url}: ${r.status} ${text}`);
-      return text ? (JSON.parse(text) as Body) : {};
-    };
+    const call = apiCaller(token);
     const nova = `${cloud.endpoints.compute}`;
     const neutron = `${cloud.endpoints.network}/v2.0`;
     const glance = `${cloud.endpoints.image}/v2`;
