@@ -1,7 +1,7 @@
 // The seed's router and a floating IP on the all-in-one host, through the emulated packets:
 // router10_11 joins vxlan10 and vxlan11 (vm1 reaches vm3 with ttl=63), its gateway on public
 // gives SNAT to 172.24.4.1, a floating IP answers the host's ping through br-ex and DNAT; deleting
-// the router cuts vm1 off from vm3 again.
+// the router cuts vm1 off from vm3 again, and a new router10_11 routes them once more.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -130,5 +130,18 @@ describe('layer 3: router10_11 and a floating IP', () => {
       (await exec('ip', 'netns')).includes('qrouter-') ? undefined : true,
     );
     assert.match(await ping('cirros-vm1', vm['cirros-vm3'].ip), /100% packet loss/);
+  });
+
+  it('routes again once a new router10_11 joins the subnets', async () => {
+    const again = (await osJson(cloud, ['router', 'create', 'router10_11'])).id as string;
+    assert.notEqual(again, routerId);
+    await os(cloud, ['router', 'add', 'subnet', 'router10_11', 'subnet172_16_10_0']);
+    await os(cloud, ['router', 'add', 'subnet', 'router10_11', 'subnet172_16_11_0']);
+    const out = await eventually('replies through the new router', async () => {
+      const o = await ping('cirros-vm1', vm['cirros-vm3'].ip, 3);
+      return /, 0% packet loss/.test(o) ? o : undefined;
+    });
+    assert.match(out, /seq=\d+ ttl=63 /);
+    assert.match(await exec('ip', 'netns'), new RegExp(`^qrouter-${again} `, 'm'));
   });
 });
