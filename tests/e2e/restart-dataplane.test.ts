@@ -12,6 +12,7 @@ import {
   eventually,
   hostExec,
   os,
+  pocketstack,
   qvoTag,
   seedNetworks,
   vmExec,
@@ -26,7 +27,7 @@ describe('restart: the data plane comes back from the stored state', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('has the same devices and tags after a restart, and vm1 pings vm2 and (through the router) vm3', async () => {
+  it('has the same devices and tags after a restart; vm1 pings vm2, vm3 and 172.24.4.1, the host its floating IP', async () => {
     cloud = await startTestCloud({ dataDir, ephemeral: false });
     await seedNetworks(cloud);
     const vm: Record<string, Booted> = await bootServers(cloud, [
@@ -37,12 +38,26 @@ describe('restart: the data plane comes back from the stored state', () => {
     await os(cloud, ['router', 'create', 'router10_11']);
     await os(cloud, ['router', 'add', 'subnet', 'router10_11', 'subnet172_16_10_0']);
     await os(cloud, ['router', 'add', 'subnet', 'router10_11', 'subnet172_16_11_0']);
+    // The command block's outside pings too: a gateway, a floating IP on vm1, ICMP let in.
+    await os(cloud, ['router', 'set', '--external-gateway', 'public', 'router10_11']);
+    await os(cloud, ['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default']);
+    const fip = (
+      await os(cloud, ['floating', 'ip', 'create', 'public', '-f', 'value', '-c', 'floating_ip_address'])
+    ).trim();
+    await os(cloud, ['server', 'add', 'floating', 'ip', 'cirros-vm1', fip]);
+    const fromHost = (c: TestCloud) =>
+      eventually(`localhost → ${fip}`, async () => {
+        // (ping exits 1 while nothing answers: read its output rather than fail on it)
+        const out = (await pocketstack(c, 'host', 'exec', 'localhost', '--', 'ping', '-c', '1', fip)).stdout;
+        return / 0% packet loss/.test(out) ? out : undefined;
+      });
     const through = (c: TestCloud, to: string) =>
       eventually(`vm1 → ${to}`, async () => {
         const out = (await vmExec(c, 'cirros-vm1', 'ping', '-c', '1', to)).stdout;
         return / 0% packet loss/.test(out) ? out : undefined;
       });
     assert.match(await through(cloud, vm['cirros-vm3'].ip), /ttl=63/);
+    assert.match(await fromHost(cloud), /ttl=63/);
     const snapshot = async (c: TestCloud) => ({
       netns: (await hostExec(c, 'localhost', 'ip', 'netns'))
         .replace(/ \(id: \d+\)/g, '')
@@ -76,6 +91,8 @@ describe('restart: the data plane comes back from the stored state', () => {
     // No API call: the agents and nova-compute rebuild the host by themselves.
     assert.match(await through(restarted, vm['cirros-vm2'].ip), /ttl=64/);
     assert.match(await through(restarted, vm['cirros-vm3'].ip), /ttl=63/);
+    assert.match(await fromHost(restarted), /ttl=63/);
+    assert.match(await through(restarted, '172.24.4.1'), /ttl=63/);
     assert.deepEqual(await snapshot(restarted), before);
     // nova-compute held each guest paused until Neutron said its port was wired again, so the
     // first DHCPDISCOVER of the new boot got its answer (no 60 s retry).
