@@ -98,6 +98,12 @@ export interface InstancePowerEvent {
   powerState: number;
 }
 
+/** nova-compute put an instance in ERROR (_set_instance_obj_error_state: a guest it could not resume). */
+export interface InstanceErrorEvent {
+  host: string;
+  uuid: string;
+}
+
 /** A port's VIF became active on a host (Neutron's network-vif-plugged, via the agents). */
 export interface VifPluggedEvent {
   host: string;
@@ -133,5 +139,6 @@ declare module './bus.js' {
     'compute.report_state': ComputeServiceReport;
     'compute.instance_power_state': InstancePowerEvent;
     'compute.vif_plugged': VifPluggedEvent;
+    'compute.instance_error': InstanceErrorEvent;
   }
 }

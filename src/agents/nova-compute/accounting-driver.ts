@@ -111,21 +111,21 @@ export class AccountingDriver implements ComputeDriver {
     this.start(d);
   }
 
-  adopt(d: Domain, running: boolean): Adopted {
+  adopt(d: Domain, running: boolean, opts: { paused?: boolean } = {}): Adopted {
     let state = 4;
     if (running) {
       try {
         this.start(d);
-        state = 1;
+        state = opts.paused === true ? 3 : 1;
       } catch {
         state = 4;
       }
     }
     this.say(
       d,
-      `nova-compute on ${this.hostName} restarted: domain ${d.instance.instanceName} adopted (${state === 1 ? 'running' : 'shut off'})`,
+      `nova-compute on ${this.hostName} restarted: domain ${d.instance.instanceName} adopted (${state === 1 ? 'running' : state === 3 ? 'paused' : 'shut off'})`,
     );
-    return { powerState: state, started: state === 1 };
+    return { powerState: state, started: state !== 4 };
   }
 
   consoleLog(d: Domain): string[] {

@@ -112,6 +112,11 @@ export class NovaCompute {
         // not send its DHCPDISCOVERs into a port the agent has not tagged yet (Zed's default, not
         // waiting, leaves that to chance on a real host's reboot).
         const resume = powerState === POWER_RUNNING;
+        if (resume)
+          this.manager.info(
+            `[instance: ${d.instance.uuid}] Rebooting instance after nova-compute restart.`,
+            this.ctx('req-init-host', d.instance),
+          );
         const wait = resume && this.vifTimeoutMs > 0 && d.ports.length > 0;
         if (wait) this.plugged.set(d.instance.uuid, new Set());
         const adopted = await this.driver.adopt(d, resume, { paused: wait });
@@ -176,12 +181,12 @@ export class NovaCompute {
         `${tag} Timeout waiting for [${missing.map((p) => `('network-vif-plugged', '${p}')`).join(', ')}] for instance with vm_state active and task_state None. Event states are: ${missing.map((p) => `network-vif-plugged-${p}: timed out after ${secs} seconds`).join(', ')}: eventlet.timeout.Timeout: ${secs} seconds`,
         ctx,
       );
-      this.manager.error(
-        `${tag} Failed to resume instance: nova.exception.VirtualInterfaceCreateException: Virtual Interface creation failed`,
-        ctx,
-      );
+      // vif_plugging_is_fatal: _cleanup_failed_start powers the guest off, and _init_instance
+      // puts the instance in ERROR.
       await this.driver.powerOff(d);
       d.powerState = POWER_SHUTDOWN;
+      this.manager.warning(`${tag} Failed to resume instance`, ctx);
+      this.bus.publish('compute.instance_error', { host: this.host.name, uuid });
       this.bus.publish('compute.instance_power_state', {
         host: this.host.name,
         uuid,

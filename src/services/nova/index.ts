@@ -148,6 +148,7 @@ export class Nova {
       o.bus.subscribe('compute.instance_power_state', (e) =>
         this.lifecycle.powerChanged(e.uuid, e.host, e.powerState),
       ),
+      o.bus.subscribe('compute.instance_error', (e) => this.lifecycle.errorState(e.uuid, e.host)),
       // An agent (re)starting asks what its host should run: the instances placed there.
       o.bus.serve('get_host_instances', ({ host }) => ({
         instances: instances

@@ -163,6 +163,7 @@ async function cloud(layout: Layout, o: { vifPluggingTimeoutMs?: number } = {}) 
         hosts: layout.hosts,
         logFor: (h) => logs.file(`${h}/nova-compute.log`),
         reportIntervalMs: 0,
+        vifPluggingTimeoutMs: o.vifPluggingTimeoutMs,
       })),
     );
   };
@@ -405,6 +406,15 @@ hosts:
       );
       const ok = await c.boot('with-event');
       assert.equal(ok.vmState, 'active');
+      // A restarted nova-compute holds the running guest paused for its port's event; none comes
+      // (no agent rewires it here): the guest is powered off and the instance goes to ERROR.
+      await c.restartAgents();
+      await new Promise((r) => setTimeout(r, 300));
+      await c.bus.idle();
+      const after = c.nova.servers.get(ctx(), ok.uuid);
+      assert.equal(after.vmState, 'error');
+      assert.equal(after.powerState, 4);
+      assert.match(await c.log('localhost/nova-compute.log'), /Failed to resume instance/);
     } finally {
       await c.stop();
     }

@@ -176,6 +176,13 @@ export class ServerLifecycle {
     else if (i.powerState !== powerState) this.repo.update(uuid, { powerState });
   }
 
+  /** nova-compute's _set_instance_obj_error_state: vm_state ERROR, no task (no fault is recorded). */
+  errorState(uuid: string, host: string): void {
+    const i = this.repo.get(uuid);
+    if (!i || i.host !== host) return;
+    this.repo.update(uuid, { vmState: VM.ERROR, taskState: null, updatedAt: this.now().toISOString() });
+  }
+
   /**
    * An event from Neutron (os-server-external-events): `network-changed` refreshes the server's
    * network info; `network-vif-plugged` goes to the server's host, where nova-compute waits
