@@ -19,7 +19,13 @@ import { Bus } from './bus/index.js';
 import { isServiceError, ServiceError } from './services/errors.js';
 import { Glance, loadGlanceConfig } from './services/glance/index.js';
 import { generatePassword, Keystone } from './services/keystone/index.js';
-import { loadNeutronConfig, Neutron, shippedConfigDir } from './services/neutron/index.js';
+import { BatchNotifier } from './services/neutron/batch-notifier.js';
+import {
+  loadNeutronConfig,
+  Neutron,
+  type NeutronConfig,
+  shippedConfigDir,
+} from './services/neutron/index.js';
 import {
   type ImageLookup,
   type NetworkApi,
@@ -222,7 +228,12 @@ export async function startCloud(opts: CloudOptions): Promise<Cloud> {
     network: novaNetworkApi(neutron),
     novncBaseUrl: url(ports.console, '/vnc_auto.html'),
   });
-  const stopNovaNotifier = notifyNova(bus, nova, neutronLog.logger('neutron.notifiers.nova'));
+  const stopNovaNotifier = notifyNova(
+    bus,
+    nova,
+    neutronLog.logger('neutron.notifiers.nova'),
+    neutron.config.novaNotifier,
+  );
   const neutronAgents = startNeutronAgents({
     hosts: world.hosts.values(),
     bus,
@@ -495,35 +506,88 @@ function novaNetworkApi(neutron: Neutron): NetworkApi {
   };
 }
 
+interface NovaEvent {
+  name: 'network-vif-plugged' | 'network-vif-unplugged' | 'network-changed' | 'network-vif-deleted';
+  server_uuid: string;
+  tag: string;
+  status?: 'completed' | 'failed';
+}
+
+const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** _is_compute_port: a uuid-like device_id and a `compute:` owner. */
+const isComputePort = (p: { device_id: string; device_owner: string }) =>
+  UUID_LIKE.test(p.device_id) && p.device_owner.startsWith('compute:');
+
 /**
- * neutron/notifiers/nova.py record_port_status_changed: a compute port going from DOWN/BUILD to
- * ACTIVE (no provisioning block left) or ERROR is network-vif-plugged for Nova ('completed' or
- * 'failed'), one going from ACTIVE to DOWN network-vif-unplugged; every other change (ACTIVE →
- * BUILD while an agent rewires it) is of no interest to Nova. Sent to os-server-external-events
- * with Neutron's admin credentials.
+ * neutron/notifiers/nova.py, sent to os-server-external-events with Neutron's admin credentials
+ * in batches (send_events_interval, batch_notifier.py):
+ * - record_port_status_changed (notify_nova_on_port_status_changes): a compute port going from
+ *   DOWN/BUILD to ACTIVE (no provisioning block left) or ERROR is network-vif-plugged
+ *   ('completed' or 'failed'), one going from ACTIVE to DOWN network-vif-unplugged; every other
+ *   change (ACTIVE → BUILD while an agent rewires it) is of no interest to Nova.
+ * - send_network_change (notify_nova_on_port_data_changes): a compute port updated through the API,
+ *   or a floating IP created, moved or deleted on one, is network-changed (Nova refreshes its
+ *   network info cache: `openstack server list` shows the floating IP); a deleted one
+ *   network-vif-deleted.
  */
-function notifyNova(bus: Bus, nova: Nova, log: Logger): () => void {
-  return bus.subscribe('port.status_changed', (e) => {
-    if (!e.device_owner.startsWith('compute:') || !e.device_id) return;
-    const name =
-      e.previous === 'ACTIVE' && e.status === 'DOWN'
-        ? 'network-vif-unplugged'
-        : ['DOWN', 'BUILD'].includes(e.previous) && ['ACTIVE', 'ERROR'].includes(e.status)
-          ? 'network-vif-plugged'
-          : null;
-    if (name === null) return;
-    const status = e.status === 'ERROR' ? 'failed' : 'completed';
+function notifyNova(bus: Bus, nova: Nova, log: Logger, cfg: NeutronConfig['novaNotifier']): () => void {
+  const batch = new BatchNotifier<NovaEvent>(cfg.sendEventsInterval * 1000, (events) => {
     const ctx = internalContext(`req-${randomUUID()}`);
-    const { code } = nova.lifecycle.externalEvent(ctx, {
-      name,
-      serverUuid: e.device_id,
-      tag: e.port_id,
-      status,
-    });
-    log.info(
-      `Nova event matching ['${ctx.requestId}'] response: {'server_uuid': '${e.device_id}', 'name': '${name}', 'status': '${status}', 'tag': '${e.port_id}', 'code': ${code}}`,
-    );
+    log.debug(`Sending events: ${pyEvents(events)}`);
+    for (const e of events) {
+      const status = e.status ?? 'completed';
+      const { code } = nova.lifecycle.externalEvent(ctx, {
+        name: e.name,
+        serverUuid: e.server_uuid,
+        tag: e.tag,
+        status,
+      });
+      log.info(
+        `Nova event matching ['${ctx.requestId}'] response: {'server_uuid': '${e.server_uuid}', 'name': '${e.name}', 'status': '${status}', 'tag': '${e.tag}', 'code': ${code}}`,
+      );
+    }
   });
+  const offs = [
+    bus.subscribe('port.status_changed', (e) => {
+      if (!cfg.statusChanges || !e.device_id || !isComputePort(e)) return;
+      const name =
+        e.previous === 'ACTIVE' && e.status === 'DOWN'
+          ? 'network-vif-unplugged'
+          : ['DOWN', 'BUILD'].includes(e.previous) && ['ACTIVE', 'ERROR'].includes(e.status)
+            ? 'network-vif-plugged'
+            : null;
+      if (name === null) return;
+      const status = e.status === 'ERROR' ? 'failed' : 'completed';
+      batch.queue({ name, server_uuid: e.device_id, tag: e.port_id, status });
+    }),
+    bus.subscribe('port.network_change', (e) => {
+      if (!cfg.dataChanges) return;
+      const event = (p: typeof e.port): NovaEvent | null =>
+        p !== null && isComputePort(p)
+          ? {
+              name: e.action === 'delete_port' ? 'network-vif-deleted' : 'network-changed',
+              server_uuid: p.device_id,
+              tag: p.id,
+            }
+          : null;
+      batch.queue(event(e.previousPort));
+      batch.queue(event(e.port));
+    }),
+  ];
+  return () => {
+    for (const off of offs) off();
+    batch.stop();
+  };
+}
+
+/** The batch as Neutron's debug line prints it (a Python list of dicts). */
+function pyEvents(events: NovaEvent[]): string {
+  const one = (e: NovaEvent) =>
+    `{${Object.entries(e)
+      .map(([k, v]) => `'${k}': '${v}'`)
+      .join(', ')}}`;
+  return `[${events.map(one).join(', ')}]`;
 }
 
 /** Nova reads images from Glance with the caller's context (Glance's visibility applies). */

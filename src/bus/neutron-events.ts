@@ -136,6 +136,19 @@ export type NeutronResourceKind = keyof NeutronResources;
 /** `{ port: {...} }` — the payload of `port.created` and its kin, as Neutron's notifications nest it. */
 export type ResourceEvent<K extends NeutronResourceKind> = { [P in K]: NeutronResources[K] };
 
+/**
+ * A port or floating IP changed through the API (Neutron's BEFORE_RESPONSE callback that the
+ * Nova notifier's send_network_change receives): for ports `original`/`returned` are the port,
+ * for floating IPs the floating IP; `port` is the compute port concerned, if any (the floating
+ * IP's port now, or before a disassociation).
+ */
+export interface NetworkChangeEvent {
+  action: 'update_port' | 'delete_port' | 'create_floatingip' | 'update_floatingip' | 'delete_floatingip';
+  /** For a floating IP moved from one port to another without a disassociation first: the old port. */
+  previousPort: { id: string; device_id: string; device_owner: string } | null;
+  port: { id: string; device_id: string; device_owner: string } | null;
+}
+
 /** A port's status changed (ACTIVE once the agents lifted its provisioning blocks): Nova's vif-plugged. */
 export interface PortStatusEvent {
   port_id: string;
@@ -201,6 +214,7 @@ declare module './bus.js' {
       Changes<'security_group'>,
       Changes<'security_group_rule'> {
     'port.status_changed': PortStatusEvent;
+    'port.network_change': NetworkChangeEvent;
     'router.interface_added': RouterInterfaceEvent;
     'router.interface_removed': RouterInterfaceEvent;
     'tunnel.updated': TunnelUpdateEvent;

@@ -65,6 +65,12 @@ describe('layer 3: router10_11 and a floating IP', () => {
     await os(cloud, ['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default']);
     fip = (await osJson(cloud, ['floating', 'ip', 'create', 'public'])).floating_ip_address as string;
     await os(cloud, ['server', 'add', 'floating', 'ip', 'cirros-vm1', fip]);
+    // Neutron tells Nova (network-changed), so the server list — Nova's cache — shows it too.
+    await eventually('the floating IP in the server list', async () => {
+      const rows = (await osJson(cloud, ['server', 'list'])) as { Name: string; Networks: unknown }[];
+      const networks = JSON.stringify(rows.find((r) => r.Name === 'cirros-vm1')?.Networks);
+      return networks.includes(`"${fip}"`) ? networks : undefined;
+    });
     const out = await eventually('the floating IP answers', async () => {
       const r = await hostExec(cloud, 'localhost', 'ping', '-c', '2', fip).catch(() => '');
       return / 0% packet loss/.test(r) ? r : undefined;

@@ -25,6 +25,7 @@ export const neutronConfSchema: ConfigSchema = {
     l3_ha: opt.bool(false),
     notify_nova_on_port_status_changes: opt.bool(true),
     notify_nova_on_port_data_changes: opt.bool(true),
+    send_events_interval: opt.int(2, { min: 0 }),
     api_workers: opt.int(null, { min: 0 }),
     rpc_workers: opt.int(null, { min: 0 }),
     max_l3_agents_per_router: opt.int(3, { min: 0 }),
@@ -118,6 +119,8 @@ export const ml2ConfSchema: ConfigSchema = {
 };
 
 export interface NeutronConfig {
+  /** [DEFAULT] notify_nova_on_port_status_changes / _data_changes, send_events_interval (s). */
+  novaNotifier: { statusChanges: boolean; dataChanges: boolean; sendEventsInterval: number };
   globalPhysnetMtu: number;
   baseMac: string;
   agentDownTime: number;
@@ -206,6 +209,11 @@ export function neutronConfig(
     if (net && Number.isInteger(Number(mtu))) mtus[net] = Number(mtu);
   }
   return {
+    novaNotifier: {
+      statusChanges: d.notify_nova_on_port_status_changes as boolean,
+      dataChanges: d.notify_nova_on_port_data_changes as boolean,
+      sendEventsInterval: d.send_events_interval as number,
+    },
     globalPhysnetMtu: d.global_physnet_mtu as number,
     baseMac: d.base_mac as string,
     agentDownTime: d.agent_down_time as number,

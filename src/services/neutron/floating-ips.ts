@@ -19,7 +19,7 @@ import {
 import { neutronErrors as E } from './errors.js';
 import type { Networks } from './networks.js';
 import { adminOrOwner, denied, enforceAttributes } from './policy.js';
-import type { Ports } from './ports.js';
+import { networkChange, type Ports } from './ports.js';
 import type { Quotas } from './quotas.js';
 import type { Routers } from './routers.js';
 
@@ -157,6 +157,7 @@ export class FloatingIps {
       this.core.repo.floatingips.insert(f);
       const v = this.view(f);
       publish(this.core, 'floatingip', 'created', v);
+      if (f.port_id) networkChange(this.core, 'create_floatingip', null, this.portOf(f.port_id as string));
       return v;
     });
   }
@@ -205,6 +206,10 @@ export class FloatingIps {
     f.router_id = router.id;
   }
 
+  private portOf(id: string | null): Doc | null {
+    return id === null ? null : (this.core.repo.ports.get(id) ?? null);
+  }
+
   private disassociate(f: Doc): void {
     f.port_id = null;
     f.fixed_ip_address = null;
@@ -215,6 +220,7 @@ export class FloatingIps {
     const body = prepareBody('floatingip', input, false);
     const f = this.find(ctx, id);
     return tx(this.core, () => {
+      const before = f.port_id as string | null;
       if (body.port_id !== undefined) {
         if (body.port_id === null) this.disassociate(f);
         else this.associate(ctx, f, body.port_id as string, body.fixed_ip_address as string | undefined);
@@ -225,6 +231,15 @@ export class FloatingIps {
       this.core.repo.floatingips.update(f);
       const v = this.view(f);
       publish(this.core, 'floatingip', 'updated', v);
+      // send_network_change: the port it is on now (or was, when disassociated); a floating IP
+      // moved without a disassociation first also tells the port it left.
+      const after = f.port_id as string | null;
+      networkChange(
+        this.core,
+        'update_floatingip',
+        after && before ? this.portOf(before) : null,
+        this.portOf(after ?? before),
+      );
       return v;
     });
   }
@@ -234,6 +249,7 @@ export class FloatingIps {
     if (!adminOrOwner(ctx, f)) throw denied('delete_floatingip');
     tx(this.core, () => {
       const v = this.view(f);
+      if (f.port_id) networkChange(this.core, 'delete_floatingip', null, this.portOf(f.port_id as string));
       this.core.repo.floatingips.delete(id);
       for (const p of this.core.repo.ports.list({ device_id: id, device_owner: 'network:floatingip' }))
         this.ports.remove(p);

@@ -1,6 +1,7 @@
 // Ports: a MAC from base_mac (fa:16:3e:…), addresses from IPAM, the project's default security
 // group, and ML2's binding to a host. Every allocation and the port row commit in one
 // transaction, and the schema keeps IPs per subnet and MACs per network unique.
+import type { NetworkChangeEvent } from '../../bus/neutron-events.js';
 import type { Doc } from '../../store/neutron-repo.js';
 import { internalContext, isAdmin, type RequestContext } from '../policy.js';
 import { prepareBody } from './attributes.js';
@@ -361,6 +362,7 @@ export class Ports {
       this.core.repo.ports.update(p);
       publish(this.core, 'port', 'updated', p);
       for (const h of this.updateHooks) h(original, p);
+      networkChange(this.core, 'update_port', null, p);
       return p;
     });
   }
@@ -381,6 +383,7 @@ export class Ports {
     tx(this.core, () => {
       disassociateFloatingIps(p.id);
       this.remove(p);
+      networkChange(this.core, 'delete_port', null, p);
     });
   }
 
@@ -448,4 +451,22 @@ export class Ports {
       }
     });
   }
+}
+
+/**
+ * The Nova notifier's send_network_change input: an API change of a port or floating IP, with the
+ * port it concerns (Nova hears network-changed, or network-vif-deleted, for compute ports).
+ */
+export function networkChange(
+  core: NeutronCore,
+  action: NetworkChangeEvent['action'],
+  previousPort: Doc | null,
+  port: Doc | null,
+): void {
+  const ref = (p: Doc | null) =>
+    p === null
+      ? null
+      : { id: p.id, device_id: p.device_id as string, device_owner: p.device_owner as string };
+  const payload = { action, previousPort: ref(previousPort), port: ref(port) };
+  send(core, () => core.bus.publish('port.network_change', payload));
 }
