@@ -7,6 +7,7 @@ const services: [string, keyof Cloud['ports'], (c: Cloud) => string][] = [
   ['nova-api (compute)', 'compute', (c) => c.endpoints.compute],
   ['glance-api (image)', 'image', (c) => c.endpoints.image],
   ['neutron-server (network)', 'network', (c) => c.endpoints.network],
+  ['nova-novncproxy (console)', 'console', (c) => c.endpoints.console],
 ];
 
 export function formatUptime(ms: number): string {

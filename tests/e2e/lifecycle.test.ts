@@ -45,6 +45,7 @@ describe('pocketstack up', () => {
         /localhost\s+192\.168\.136\.66\s+16 GB RAM, 8 vCPUs\s+controller, network, compute/,
       );
       assert.match(status.stdout, new RegExp(`keystone \\(identity\\)\\s+port ${5000 + offset}`));
+      assert.match(status.stdout, new RegExp(`nova-novncproxy \\(console\\)\\s+port ${6080 + offset}`));
 
       // A second cloud on the same dir is refused and leaves everything as it was.
       const second = await pocketstack(['up', '--data-dir', dir, '--port-offset', String(offset + 1)]);
