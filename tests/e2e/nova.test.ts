@@ -219,6 +219,14 @@ describe('nova with the real clients', () => {
       (await cloud.openstack(['port', 'show', p.ID, '-f', 'json'])).stdout,
     ).security_group_ids;
     assert.equal(sgIds.length, 2);
+    // The port deleted under the server: Neutron sends network-vif-deleted, and nova list (Nova's
+    // cache) drops the address.
+    r = await cloud.openstack(['port', 'delete', p.ID]);
+    assert.equal(r.code, 0, r.stderr);
+    await until(async () => {
+      const l = (await nova(['list'])).stdout;
+      return /\| net-vm\s+\| ACTIVE \| -\s+\| Running\s+\|\s*\|/.test(l) ? true : undefined;
+    }, 'the address to leave nova list');
     r = await cloud.openstack(['server', 'delete', '--wait', 'net-vm']);
     assert.equal(r.code, 0, r.stderr);
     await until(async () => {

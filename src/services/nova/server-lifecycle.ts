@@ -184,8 +184,8 @@ export class ServerLifecycle {
   }
 
   /**
-   * An event from Neutron (os-server-external-events): `network-changed` refreshes the server's
-   * network info; `network-vif-plugged` goes to the server's host, where nova-compute waits
+   * An event from Neutron (os-server-external-events): `network-changed` and
+   * `network-vif-deleted` refresh the server's network info; `network-vif-plugged` goes to the server's host, where nova-compute waits
    * for it before a build counts as done. 404 for a server that is not there.
    */
   externalEvent(
@@ -195,7 +195,8 @@ export class ServerLifecycle {
     const i = this.repo.get(e.serverUuid);
     if (!i) return { code: 404 };
     if (!i.host) return { code: 422 };
-    if (e.name === 'network-changed') this.refresh(ctx, i.uuid);
+    // network-vif-deleted: the port is gone from the instance's cache (the re-read drops it).
+    if (e.name === 'network-changed' || e.name === 'network-vif-deleted') this.refresh(ctx, i.uuid);
     else if (e.name === 'network-vif-plugged' && e.tag && e.status === 'completed')
       this.bus.publish('compute.vif_plugged', { host: i.host, uuid: i.uuid, portId: e.tag });
     return { code: 200 };
