@@ -48,7 +48,11 @@ describe('l2population mechanism driver', () => {
       });
     const added: FdbEntries[] = [];
     const removed: FdbEntries[] = [];
-    bus.subscribe('fdb_add', (e) => added.push(e.fdb_entries));
+    const addedTo: (string | undefined)[] = [];
+    bus.subscribe('fdb_add', (e) => {
+      added.push(e.fdb_entries);
+      addedTo.push(e.host);
+    });
     bus.subscribe('fdb_remove', (e) => removed.push(e.fdb_entries));
 
     const ctx = { ...internalContext(), projectId: 'p' };
@@ -61,16 +65,24 @@ describe('l2population mechanism driver', () => {
     await bus.call('update_device_up', { agent_id: 'x', host: 'c2', device: b.id });
     await bus.idle();
     const flood: [string, string] = ['00:00:00:00:00:00', '0.0.0.0'];
+    // b, c2's first port of the network: c2's agent alone learns c1's entries, then every agent
+    // learns b behind c2, with c2's flooding entry (update_port_up).
+    const head = { segment_id: net['provider:segmentation_id'], network_type: 'vxlan' };
+    assert.deepEqual(added.slice(-2), [
+      { [net.id]: { ...head, ports: { '192.168.136.11': [flood, [a.mac_address, ipOf(a)]] } } },
+      { [net.id]: { ...head, ports: { '192.168.136.12': [flood, [b.mac_address, ipOf(b)]] } } },
+    ]);
+    assert.deepEqual(addedTo.slice(-2), ['c2', undefined]);
+    // A second port on c1 is announced alone, without a flooding entry.
+    const a2 = n.createPort(ctx, { network_id: net.id, 'binding:host_id': 'c1' });
+    await bus.call('update_device_up', { agent_id: 'x', host: 'c1', device: a2.id });
+    await bus.idle();
     assert.deepEqual(added.at(-1), {
-      [net.id]: {
-        segment_id: net['provider:segmentation_id'],
-        network_type: 'vxlan',
-        ports: {
-          '192.168.136.11': [flood, [a.mac_address, ipOf(a)]],
-          '192.168.136.12': [flood, [b.mac_address, ipOf(b)]],
-        },
-      },
+      [net.id]: { ...head, ports: { '192.168.136.11': [[a2.mac_address, ipOf(a2)]] } },
     });
+    assert.equal(addedTo.at(-1), undefined);
+    n.deletePort(ctx, a2.id);
+    await bus.idle();
     // c1's agent restarted: its first report asks again (refresh_tunnels) and gets the other
     // hosts' entries, cast to it alone; a plain report of an ACTIVE port sends nothing.
     const casts: { host?: string; fdb: FdbEntries }[] = [];

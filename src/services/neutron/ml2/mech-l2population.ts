@@ -1,9 +1,9 @@
 // The l2population mechanism driver (plugins/ml2/drivers/l2pop/mech_driver.py), on when
 // `[ml2] mechanism_drivers` names `l2population`: when a port becomes ACTIVE on a host, the L2
-// agents learn its [MAC, IP] behind that host's tunneling IP (fdb_add), with the flooding entry
-// while it is the host's first port on the network; when it goes DOWN or away, fdb_remove. The
-// whole network's entries go out each time, so an agent whose first port of the network just came
-// up learns every other host too (agents ignore their own tunneling IP, as Neutron's do).
+// agents learn its [MAC, IP] behind that host's tunneling IP (fdb_add to all, with the flooding
+// entry while it is the host's first port on the network; agents ignore their own tunneling IP, as
+// Neutron's do), and that host's agent, when it is its first port there, learns every other host's
+// entries of the network (a cast to it alone); when the port goes DOWN or away, fdb_remove.
 import type { FdbEntries } from '../../../bus/neutron-l2pop.js';
 import type { Doc, NeutronRepo } from '../../../store/neutron-repo.js';
 import { type NeutronCore, send } from '../core.js';
@@ -95,9 +95,28 @@ export class L2Population {
     if (!head) return;
     const networkId = p.network_id as string;
     if (status === 'ACTIVE' && previous !== 'ACTIVE') {
-      const ports = this.networkEntries(this.core.repo, networkId);
-      if (Object.keys(ports).length === 0) return;
-      const fdb: FdbEntries = { [networkId]: { ...head, ports } };
+      // update_port_up: the host's first active port of the network gets every other host's
+      // entries cast to its agent alone (agent_fdb_entries); then all agents hear the new port's
+      // entries, with the host's flooding entry when it is the first.
+      const host = p['binding:host_id'] as string;
+      const ip = this.tunnelIp(host);
+      if (!ip) return;
+      const repo = this.core.repo;
+      const activeHere = repo.ports
+        .list({ network_id: networkId })
+        .filter((q) => q.status === 'ACTIVE' && q['binding:host_id'] === host).length;
+      const mine: Entry[] = [];
+      if (activeHere <= 1) {
+        const others = this.networkEntries(repo, networkId);
+        delete others[ip];
+        if (Object.keys(others).length > 0) {
+          const agentFdb: FdbEntries = { [networkId]: { ...head, ports: others } };
+          send(this.core, () => this.core.bus.publish('fdb_add', { fdb_entries: agentFdb, host }));
+        }
+        mine.push(FLOODING_ENTRY);
+      }
+      mine.push(...this.entriesOf(p));
+      const fdb: FdbEntries = { [networkId]: { ...head, ports: { [ip]: mine } } };
       send(this.core, () => this.core.bus.publish('fdb_add', { fdb_entries: fdb }));
     } else if (previous === 'ACTIVE' && (status === 'DOWN' || status === 'DELETED')) {
       // update_port_down: only DOWN (or the port gone) — ACTIVE → BUILD while an agent rewires
