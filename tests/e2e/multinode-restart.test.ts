@@ -133,5 +133,13 @@ describe('multinode: a floating IP on a compute host, and a restart of the whole
     assert.deepEqual(await controllerTags(restarted), before);
     assert.deepEqual(await netns(restarted), namespaces);
     oneTagPerNetwork(await computeTags(restarted));
+    // Each compute host's nova-compute held its guests paused until Neutron said their ports were
+    // wired again (by that host's agent), so the first DHCPDISCOVER of the new boot was answered
+    // by dnsmasq on the controller.
+    for (const name of ['cirros-vm1', 'cirros-vm2', 'cirros-vm3']) {
+      const log = await os(restarted, ['console', 'log', 'show', name]);
+      assert.equal(log.match(/^Sending discover\.\.\.$/gm)?.length, 1, `${name}:\n${log}`);
+      assert.match(log, /^Lease of \d+\.\d+\.\d+\.\d+ obtained/m);
+    }
   });
 });
