@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LibvirtDriver } from '../src/agents/nova-compute/libvirt-driver.js';
 import { NovaCompute } from '../src/agents/nova-compute/manager.js';
+import { sampleInstance, samplePort } from '../src/agents/nova-compute/sample-instance.js';
 import { Bus, type ComputeInstance, type ComputePort } from '../src/bus/index.js';
 import type { Layout } from '../src/sim/layout.js';
 import { LogRegistry } from '../src/sim/oslo-log.js';
@@ -30,56 +31,22 @@ const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 const uuidOf = (kind: number, i: number) => `${hex(kind, 8)}-0000-4000-8000-${hex(i, 12)}`;
 
 function instance(i: number): ComputeInstance {
-  return {
+  return sampleInstance({
     uuid: uuidOf(0xa, i),
     instanceName: `instance-${hex(i + 1, 8)}`,
     displayName: `vm${i}`,
     hostname: `vm${i}`,
-    projectId: 'p',
-    userId: 'u',
-    flavor: {
-      id: '1',
-      name: 'm1.tiny',
-      ramMb: 512,
-      vcpus: 1,
-      rootGb: 1,
-      ephemeralGb: 0,
-      swapMb: 0,
-      extraSpecs: {},
-    },
-    image: {
-      id: 'img',
-      name: 'cirros-0.3.4-x86_64',
-      diskFormat: 'qcow2',
-      containerFormat: 'bare',
-      size: 1,
-      properties: {},
-    },
-    keyName: null,
-    keyData: null,
-    userData: null,
-    metadata: {},
-    availabilityZone: 'nova',
-  };
+  });
 }
 
 function port(i: number): ComputePort {
-  const id = uuidOf(0xb0000000 + i, i);
-  return {
-    id,
+  return samplePort({
+    id: uuidOf(0xb0000000 + i, i),
     macAddress: `fa:16:3e:00:${hex((i >> 8) & 0xff, 2)}:${hex(i & 0xff, 2)}`,
-    networkId: 'net',
-    networkName: 'vxlan10',
-    mtu: 1450,
-    networkType: 'vxlan',
-    segmentationId: 10,
-    physicalNetwork: null,
     fixedIps: [
       { subnetId: 's', ipAddress: `172.16.${i >> 8}.${(i & 0xff) + 2}`, cidr: null, gatewayIp: null },
     ],
-    securityGroupIds: [],
-    deviceName: `tap${id.slice(0, 11)}`,
-  };
+  });
 }
 
 async function computeHost(ramMb: number) {

@@ -149,3 +149,57 @@ export async function qvoTag(cloud: TestCloud, host: string, portId: string): Pr
     (await hostExec(cloud, host, 'ovs-vsctl', 'get', 'Port', `qvo${portId.slice(0, 11)}`, 'tag')).trim(),
   );
 }
+
+/** Polls `ping -c 1 DST` from a guest until it is answered; the reply text (ping's exit is not a failure). */
+export function vmReaches(cloud: TestCloud, vm: string, dst: string): Promise<string> {
+  return eventually(`${vm} → ${dst}`, async () => {
+    const out = (await vmExec(cloud, vm, 'ping', '-c', '1', dst)).stdout;
+    return / 0% packet loss/.test(out) ? out : undefined;
+  });
+}
+
+/** Polls `ping -c 1 DST` from a host's root namespace until it is answered (ping exits 1 meanwhile). */
+export function hostReaches(cloud: TestCloud, host: string, dst: string): Promise<string> {
+  return eventually(`${host} → ${dst}`, async () => {
+    const out = (await pocketstack(cloud, 'host', 'exec', host, '--', 'ping', '-c', '1', dst)).stdout;
+    return / 0% packet loss/.test(out) ? out : undefined;
+  });
+}
+
+/**
+ * The seed's router10_11 on both subnets with its gateway on `public`, ICMP let into the default
+ * group, and a floating IP on `server`: the command block's outside pings. Returns the floating IP.
+ */
+export async function routerWithFloatingIp(cloud: TestCloud, server: string): Promise<string> {
+  await os(cloud, ['router', 'create', 'router10_11']);
+  await os(cloud, ['router', 'add', 'subnet', 'router10_11', 'subnet172_16_10_0']);
+  await os(cloud, ['router', 'add', 'subnet', 'router10_11', 'subnet172_16_11_0']);
+  await os(cloud, ['router', 'set', '--external-gateway', 'public', 'router10_11']);
+  await os(cloud, ['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default']);
+  const fip = (
+    await os(cloud, ['floating', 'ip', 'create', 'public', '-f', 'value', '-c', 'floating_ip_address'])
+  ).trim();
+  await os(cloud, ['server', 'add', 'floating', 'ip', server, fip]);
+  return fip;
+}
+
+/** `ip netns` of a host, sorted, without the `(id: N)` suffixes. */
+export async function netnsOf(cloud: TestCloud, host: string): Promise<string[]> {
+  return (await hostExec(cloud, host, 'ip', 'netns'))
+    .replace(/ \(id: \d+\)/g, '')
+    .split('\n')
+    .filter(Boolean)
+    .sort();
+}
+
+/**
+ * After a restart each guest's first DHCPDISCOVER was answered (nova-compute held it paused until
+ * its port was wired again): one `Sending discover...` and a lease on each console.
+ */
+export async function assertFirstDiscoverAnswered(cloud: TestCloud, servers: string[]): Promise<void> {
+  for (const name of servers) {
+    const log = await os(cloud, ['console', 'log', 'show', name]);
+    assert.equal(log.match(/^Sending discover\.\.\.$/gm)?.length, 1, `${name}:\n${log}`);
+    assert.match(log, /^Lease of \d+\.\d+\.\d+\.\d+ obtained/m);
+  }
+}

@@ -7,15 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
+  assertFirstDiscoverAnswered,
   type Booted,
   bootServers,
-  eventually,
   hostExec,
-  os,
-  pocketstack,
+  hostReaches,
+  netnsOf,
   qvoTag,
+  routerWithFloatingIp,
   seedNetworks,
-  vmExec,
+  vmReaches,
 } from './dataplane-fixtures.js';
 import { startTestCloud, type TestCloud } from './harness.js';
 
@@ -35,34 +36,14 @@ describe('restart: the data plane comes back from the stored state', () => {
       { name: 'cirros-vm2', network: 'vxlan10' },
       { name: 'cirros-vm3', network: 'vxlan11' },
     ]);
-    await os(cloud, ['router', 'create', 'router10_11']);
-    await os(cloud, ['router', 'add', 'subnet', 'router10_11', 'subnet172_16_10_0']);
-    await os(cloud, ['router', 'add', 'subnet', 'router10_11', 'subnet172_16_11_0']);
     // The command block's outside pings too: a gateway, a floating IP on vm1, ICMP let in.
-    await os(cloud, ['router', 'set', '--external-gateway', 'public', 'router10_11']);
-    await os(cloud, ['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default']);
-    const fip = (
-      await os(cloud, ['floating', 'ip', 'create', 'public', '-f', 'value', '-c', 'floating_ip_address'])
-    ).trim();
-    await os(cloud, ['server', 'add', 'floating', 'ip', 'cirros-vm1', fip]);
-    const fromHost = (c: TestCloud) =>
-      eventually(`localhost → ${fip}`, async () => {
-        // (ping exits 1 while nothing answers: read its output rather than fail on it)
-        const out = (await pocketstack(c, 'host', 'exec', 'localhost', '--', 'ping', '-c', '1', fip)).stdout;
-        return / 0% packet loss/.test(out) ? out : undefined;
-      });
-    const through = (c: TestCloud, to: string) =>
-      eventually(`vm1 → ${to}`, async () => {
-        const out = (await vmExec(c, 'cirros-vm1', 'ping', '-c', '1', to)).stdout;
-        return / 0% packet loss/.test(out) ? out : undefined;
-      });
+    const fip = await routerWithFloatingIp(cloud, 'cirros-vm1');
+    const fromHost = (c: TestCloud) => hostReaches(c, 'localhost', fip);
+    const through = (c: TestCloud, to: string) => vmReaches(c, 'cirros-vm1', to);
     assert.match(await through(cloud, vm['cirros-vm3'].ip), /ttl=63/);
     assert.match(await fromHost(cloud), /ttl=63/);
     const snapshot = async (c: TestCloud) => ({
-      netns: (await hostExec(c, 'localhost', 'ip', 'netns'))
-        .replace(/ \(id: \d+\)/g, '')
-        .split('\n')
-        .sort(),
+      netns: await netnsOf(c, 'localhost'),
       ports: (await hostExec(c, 'localhost', 'ovs-vsctl', 'list-ports', 'br-int')).split('\n').sort(),
       // conf.db keeps each Port's tag and other_config, and the agent reads them back from the
       // tap/qr-/qg- ports ovs-vswitchd recreates at start: every network keeps its local VLAN.
@@ -96,10 +77,6 @@ describe('restart: the data plane comes back from the stored state', () => {
     assert.deepEqual(await snapshot(restarted), before);
     // nova-compute held each guest paused until Neutron said its port was wired again, so the
     // first DHCPDISCOVER of the new boot got its answer (no 60 s retry).
-    for (const name of ['cirros-vm1', 'cirros-vm2', 'cirros-vm3']) {
-      const log = await os(restarted, ['console', 'log', 'show', name]);
-      assert.equal(log.match(/^Sending discover\.\.\.$/gm)?.length, 1, `${name}:\n${log}`);
-      assert.match(log, /^Lease of \d+\.\d+\.\d+\.\d+ obtained/m);
-    }
+    await assertFirstDiscoverAnswered(restarted, ['cirros-vm1', 'cirros-vm2', 'cirros-vm3']);
   });
 });

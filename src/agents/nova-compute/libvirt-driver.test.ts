@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { ComputeInstance, ComputePort } from '../../bus/index.js';
 import { hostExec } from '../../cli/host-tools/index.js';
 import { registerHostTool } from '../../cli/host-tools/tool.js';
 import { virsh } from '../../cli/host-tools/virsh.js';
@@ -18,57 +17,16 @@ import { World } from '../../world/world.js';
 import { LibvirtError } from './driver.js';
 import { LIBVIRT_PART } from './libvirt.js';
 import { LibvirtDriver } from './libvirt-driver.js';
+import { SAMPLE_PORT_ID, sampleInstance, samplePort } from './sample-instance.js';
 
 const golden = goldenIn(new URL('../../../../src/agents/nova-compute/testdata/', import.meta.url).pathname);
 const EPOCH_MS = Date.UTC(2026, 10, 26, 8, 0, 0);
 const S = 1e9;
 
-const PORT_ID = '6f8a1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d';
+const PORT_ID = SAMPLE_PORT_ID;
 const S11 = PORT_ID.slice(0, 11);
-const instance: ComputeInstance = {
-  uuid: '0e3c1f9a-5b7d-4c2e-8f1a-2b3c4d5e6f70',
-  instanceName: 'instance-00000001',
-  displayName: 'cirros-vm1',
-  hostname: 'cirros-vm1',
-  projectId: '9f1c1a7e2b3d4c5e8f9a0b1c2d3e4f50',
-  userId: '1a2b3c4d5e6f40718293a4b5c6d7e8f9',
-  flavor: {
-    id: '1',
-    name: 'm1.tiny',
-    ramMb: 512,
-    vcpus: 1,
-    rootGb: 1,
-    ephemeralGb: 0,
-    swapMb: 0,
-    extraSpecs: {},
-  },
-  image: {
-    id: 'c3d9f1e2-7a6b-4c5d-9e8f-0a1b2c3d4e5f',
-    name: 'cirros-0.3.4-x86_64',
-    diskFormat: 'qcow2',
-    containerFormat: 'bare',
-    size: 13287936,
-    properties: {},
-  },
-  keyName: null,
-  keyData: null,
-  userData: null,
-  metadata: {},
-  availabilityZone: 'nova',
-};
-const port: ComputePort = {
-  id: PORT_ID,
-  macAddress: 'fa:16:3e:2b:7c:11',
-  networkId: '1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9',
-  networkName: 'vxlan10',
-  mtu: 1450,
-  networkType: 'vxlan',
-  segmentationId: 10,
-  physicalNetwork: null,
-  fixedIps: [{ subnetId: 'b1', ipAddress: '172.16.10.5', cidr: '172.16.10.0/24', gatewayIp: '172.16.10.1' }],
-  securityGroupIds: [],
-  deviceName: `tap${S11}`,
-};
+const instance = sampleInstance();
+const port = samplePort();
 
 function setup(memory?: HostMemory) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-libvirt-'));

@@ -12,6 +12,7 @@ import { allInOne } from '../../sim/layout.js';
 import { LogRegistry } from '../../sim/oslo-log.js';
 import { type Adopted, type ComputeDriver, type Domain, POWER_PAUSED, POWER_RUNNING } from './driver.js';
 import { NovaCompute } from './manager.js';
+import { sampleInstance, samplePort } from './sample-instance.js';
 
 /** A hypervisor that records what nova-compute asks of it. */
 class RecordingDriver implements ComputeDriver {
@@ -45,45 +46,8 @@ function instanceOnHost(uuid: string): BuildRequest {
   return {
     requestId: 'req-1',
     attempt: 1,
-    instance: {
-      uuid,
-      instanceName: 'instance-00000001',
-      displayName: 'cirros-vm1',
-      hostname: 'cirros-vm1',
-      projectId: 'p',
-      userId: 'u',
-      flavor: {
-        id: '1',
-        name: 'm1.tiny',
-        ramMb: 512,
-        vcpus: 1,
-        rootGb: 1,
-        ephemeralGb: 0,
-        swapMb: 0,
-        extraSpecs: {},
-      },
-      image: null,
-      keyName: null,
-      keyData: null,
-      userData: null,
-      metadata: {},
-      availabilityZone: 'nova',
-    },
-    ports: [
-      {
-        id: 'port-1',
-        macAddress: 'fa:16:3e:00:00:01',
-        networkId: 'net-1',
-        networkName: 'vxlan10',
-        mtu: 1450,
-        networkType: 'vxlan',
-        segmentationId: 10,
-        physicalNetwork: null,
-        fixedIps: [],
-        securityGroupIds: [],
-        deviceName: 'tapport-1',
-      },
-    ],
+    instance: sampleInstance({ uuid }),
+    ports: [samplePort({ id: 'port-1' })],
   };
 }
 
